@@ -1,0 +1,39 @@
+# Two commands do all set-up on a fresh machine: `make demo` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# Find Python >= 3.12 even in a bare shell (pyenv shims may point at 3.11).
+PYTHON ?= $(shell for p in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bin/python3 \
+	$$HOME/.pyenv/versions/3.12*/bin/python3 /usr/local/bin/python3.1[2-9] /usr/bin/python3.1[2-9] python3; do \
+	if [ -x "$$(command -v $$p 2>/dev/null)" ] && $$p -c 'import sys; sys.exit(0 if sys.version_info >= (3,12) else 1)' >/dev/null 2>&1; then \
+	command -v $$p; break; fi; done)
+
+.PHONY: demo test lint venv clean bench docs gallery validate
+
+$(STAMP): pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then echo "error: Python >= 3.12 not found (tried python3.13, python3.12, ~/.pyenv/versions/3.1[23]*); install one or run 'make PYTHON=/path/to/python3.12'" >&2; exit 2; fi
+	@echo "using $(PYTHON) ($$($(PYTHON) --version))"
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/joint-sanctions run scenarios/baseline.toml
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check simulation tests benchmarks
+	$(VENV)/bin/python -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check simulation tests benchmarks
+
+bench: $(STAMP)
+	$(PY) benchmarks/scale.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

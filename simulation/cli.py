@@ -1,0 +1,212 @@
+"""The ``joint-sanctions`` command line (also ``python -m simulation``).
+
+Bad input of any kind ends with one line on stderr naming the file, field and reason, and exit
+status 2; no traceback, nothing half-written.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import tomllib
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from simulation.errors import ScenarioError
+
+app = typer.Typer(
+    name="joint-sanctions",
+    help="Simulate blacklist/redlist joint-sanctions regimes and who they punish wrongly.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+HEADLINE = (
+    ("compliance_rate", "Judgments complied with", "share"),
+    ("on_time_compliance_rate", "  of which on time", "share"),
+    ("listed_stock_end", "Listed at end (court blacklist)", "subjects"),
+    ("sanctions", "Sanctions (service denials)", "events"),
+    ("wrongful_sanctions", "  wrongful", "events"),
+    ("wrongful_sanctions.name_collision", "    name collision", "events"),
+    ("wrongful_sanctions.id_error", "    identifier error", "events"),
+    ("wrongful_sanctions.stale_record", "    stale record", "events"),
+    ("wrongful_sanctions.stale_representative", "    stale representative link", "events"),
+    ("wrongful_sanctions.listed_at_source", "    listed at source", "events"),
+    ("wrongful_people", "People wrongly sanctioned", "subjects"),
+    ("wrongful_sanction_days", "Wrongful sanction-days", "subject-days"),
+    ("missed_sanctions", "Missed sanctions", "events"),
+    ("sanction_precision", "Precision of sanctioning", "share"),
+    ("sanction_recall", "Recall of sanctioning", "share"),
+    ("appeals_filed", "Appeals filed", "cases"),
+    ("appeals_upheld", "Appeals upheld", "cases"),
+    ("mean_days_to_remedy", "Mean days to remedy", "days"),
+    ("ineligible_rewards", "Rewards to the ineligible", "events"),
+    ("legitimacy_mean", "Mean legitimacy at end", "0-1"),
+)
+
+
+def fail(exc: ScenarioError) -> None:
+    """Print a user error and exit with status 2."""
+    err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def headline_table(summary: dict[str, float], title: str) -> RichTable:
+    """The short table printed after a run."""
+    table = RichTable(title=title, show_header=True, header_style="bold")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    table.add_column("unit")
+    for key, label, unit in HEADLINE:
+        value = summary.get(key, float("nan"))
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            text = "n/a"
+        elif unit in ("share", "0-1"):
+            text = f"{value:.3f}"
+        elif unit == "days":
+            text = f"{value:.1f}"
+        else:
+            text = f"{value:,.0f}"
+        table.add_row(label, text, unit)
+    return table
+
+
+def resolve_scenario_path(name: str) -> Path:
+    """A path as given, or the name of a shipped scenario (with or without .toml)."""
+    path = Path(name)
+    if path.exists() or path.suffix == ".toml" and path.parent != Path("."):
+        return path
+    shipped = SCENARIO_DIR / (name if name.endswith(".toml") else f"{name}.toml")
+    return shipped if shipped.exists() else path
+
+
+@app.command()
+def run(
+    scenario: Annotated[str, typer.Argument(help="Scenario TOML file, or a shipped scenario name.")],
+    seed: Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")] = None,
+    days: Annotated[int | None, typer.Option(help="Days to simulate (default: the scenario's).")] = None,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="Override a field: dotted.name=value (repeatable).")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="Output folder (default results/<scenario>/<timestamp>-seed<N>/); must not exist.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option(help="Print only the output folder.")] = False,
+) -> None:
+    """Run one scenario and write summary, time series, events, resolved scenario, manifest."""
+    from simulation.runner import default_out_dir
+    from simulation.runner import run as run_scenario
+    from simulation.scenario import load_scenario, parse_set_options
+
+    try:
+        path = resolve_scenario_path(scenario)
+        overrides = parse_set_options(set_)
+        extra = {k: v for k, v in (("seed", seed), ("days", days)) if v is not None}
+        spec = load_scenario(path, {**overrides, **extra})
+        if out is not None and out.exists():
+            raise ScenarioError("output folder exists; choose another --out or remove it",
+                                file=str(out))
+        target = out or default_out_dir(spec)
+        if not quiet:
+            err_console.print(f"running {spec.name} ({spec.population.individuals:,} individuals, "
+                              f"{spec.days} days, seed {spec.seed}) ...", highlight=False)
+        result = run_scenario(spec)
+        written = result.write(target)
+    except ScenarioError as exc:
+        fail(exc)
+        return
+    except KeyboardInterrupt:
+        err_console.print("interrupted: nothing was written")
+        raise typer.Exit(130) from None
+    if quiet:
+        console.print(str(written), highlight=False)
+        return
+    console.print(headline_table(result.summary, f"{spec.name}, seed {spec.seed}"))
+    console.print(f"wall time {result.wall_time_s:.2f} s; results in [bold]{written}[/]",
+                  highlight=False)
+
+
+@app.command()
+def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")]) -> None:
+    """Check scenario files; prints OK per file or the first problem (exit 2)."""
+    from simulation.scenario import load_scenario
+
+    bad = False
+    for f in files:
+        try:
+            load_scenario(resolve_scenario_path(str(f)))
+            console.print(f"{f}: OK", highlight=False)
+        except ScenarioError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            bad = True
+    if bad:
+        raise typer.Exit(2)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of scenario files (for editor completion)."""
+    from simulation.scenario import json_schema
+
+    sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
+
+
+def scenario_purpose(path: Path) -> str:
+    """The first comment line of a scenario file: the question it answers."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            return line.lstrip("# ").strip()
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8")).get("description", "")
+    except tomllib.TOMLDecodeError:
+        return ""
+
+
+@app.command()
+def scenarios() -> None:
+    """List the shipped scenarios with their one-line purpose."""
+    table = RichTable(show_header=True, header_style="bold")
+    table.add_column("scenario")
+    table.add_column("question it answers")
+    for path in sorted(SCENARIO_DIR.glob("*.toml")):
+        table.add_row(path.stem, scenario_purpose(path))
+    console.print(table)
+
+
+def _register_extensions() -> None:
+    """Add the commands of optional subpackages (experiments, viz) when they are present."""
+    import importlib
+
+    for module in ("simulation.experiments.cli", "simulation.viz.cli"):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        mod.register(app)
+
+
+_register_extensions()
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    try:
+        app()
+    except ScenarioError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

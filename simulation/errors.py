@@ -1,0 +1,20 @@
+"""The one error type users see: it names the file, the field and the reason."""
+
+from __future__ import annotations
+
+
+class ScenarioError(Exception):
+    """Bad user input: a scenario, a sweep file, an override or an output folder.
+
+    The CLI prints it as ``file: field: reason`` and exits with status 2.
+    """
+
+    def __init__(self, reason: str, *, file: str | None = None, field: str | None = None):
+        self.reason = reason
+        self.file = file
+        self.field = field
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        parts = [p for p in (self.file, self.field) if p]
+        return ": ".join([*parts, self.reason])

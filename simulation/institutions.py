@@ -1,0 +1,434 @@
+"""Courts, agencies and sharing platforms: the few, rich actors, as Mesa agents.
+
+Each acts on the array-backed populations through vectorised rules. Order within a day (set by
+the model): courts (judgments, payments, listing, delisting, appeals), then agencies (own lists,
+redlists, service checks), then platforms (audit their copies).
+"""
+
+from __future__ import annotations
+
+from statistics import NormalDist
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from simulation import behaviour
+from simulation.appeals import AppealsDesk
+from simulation.metrics import CAUSE
+from simulation.population import UserSampler, propensity_levels
+from simulation.registry import (
+    BLACK,
+    FIRM,
+    ID_INVALID,
+    ID_MISSING,
+    NEVER,
+    PERSON,
+    RED,
+    MatchIndex,
+)
+
+if TYPE_CHECKING:
+    from simulation.model import JointSanctionsModel
+    from simulation.scenario import Agency as AgencyConfig
+
+# Case status codes.
+PENDING, PAID_ON_TIME, LISTED, PAID_AFTER_LISTING, EXPIRED, NOT_LISTED, REMEDIED = range(7)
+OPEN_STATUSES = (PENDING, LISTED)
+
+# Codes of the sanction causes, ordered from least to most wrong (a user's best pair wins).
+C_CORRECT, C_SOURCE, C_STALE, C_STALE_REP, C_ID, C_NAME = (
+    CAUSE[c] for c in ("correct", "listed_at_source", "stale_record", "stale_representative",
+                       "id_error", "name_collision")
+)
+
+
+class Court(mesa.Agent):
+    """A jurisdiction's court: judgments, listing, delisting on payment or expiry, appeals."""
+
+    def __init__(self, model: JointSanctionsModel, jurisdiction: int, node: int):
+        super().__init__(model)
+        self.jurisdiction = jurisdiction
+        self.node = node
+        self.courts = model.local("courts", jurisdiction)
+        self.registry_params = model.local("registry", jurisdiction)
+        self.appeals_params = model.local("appeals", jurisdiction)
+        self.behaviour = model.local("behaviour", jurisdiction)
+        self.desk = AppealsDesk()
+        self.open_cases = np.empty(0, dtype=np.int64)
+        self.pending_deletions: dict[int, list[np.ndarray]] = {}
+        pop = model.config.population
+        z = NormalDist().inv_cdf(min(max(pop.unable_share, 1e-9), 1 - 1e-9))
+        # Able to pay iff means exceed the unable-share quantile of the means distribution.
+        self.person_means_cut = float(np.exp(z * 1.0))
+        self.firm_means_cut = float(np.exp(0.5 + z * 1.0))
+
+    # -------------------------------------------------------------- the day
+
+    def step(self) -> None:
+        """One day of the court's work."""
+        m = self.model
+        t = m.day
+        self._judgments(t)
+        self._payments_and_listing(t)
+        self._deletions_due(t)
+        self._expiries(t)
+        if self.appeals_params.enabled or self.desk.backlog:
+            self._appeals(t)
+
+    def _judgments(self, t: int) -> None:
+        m = self.model
+        c = self.courts
+        for kind, pop, rate in ((PERSON, m.people, c.judgment_rate_per_year),
+                                (FIRM, m.firms, c.firm_judgment_rate_per_year)):
+            lo, hi = pop.juris_start[self.jurisdiction], pop.juris_start[self.jurisdiction + 1]
+            if hi <= lo or rate <= 0:
+                continue
+            rng = m.streams.get(f"judgments.{kind}", t, self.jurisdiction)
+            count = rng.poisson((hi - lo) * rate / 365.0)
+            subjects = np.unique(lo + rng.integers(0, hi - lo, count))
+            subjects = subjects[pop.case[subjects] < 0]
+            if subjects.size == 0:
+                continue
+            u = rng.random(subjects.size)
+            cut = self.person_means_cut if kind == PERSON else self.firm_means_cut
+            able = pop.means[subjects] > cut
+            legit = m.legitimacy_of(subjects if kind == PERSON else m.firms.representative[subjects])
+            p = behaviour.on_time_probability(self.behaviour, legit, m.bite[self.jurisdiction],
+                                              m.legitimacy_ref)
+            pays = able & (u < p)
+            deadline = t + c.compliance_deadline_days
+            pay_day = np.where(
+                pays, t + (rng.random(subjects.size) * c.compliance_deadline_days).astype(np.int64),
+                NEVER)
+            rows = m.cases.append(
+                subject_kind=kind, subject=subjects, court=self.jurisdiction, judgment_day=t,
+                deadline_day=deadline, able=able, pay_day=pay_day, status=PENDING,
+            )
+            pop.case[subjects] = rows
+            self.open_cases = np.concatenate([self.open_cases, rows])
+            m.events.add(t, "judgment", kind, subjects, CAUSE["individual" if kind == PERSON
+                                                                else "firm"])
+            m.counters.add(f"judgments.{'individuals' if kind == PERSON else 'firms'}", t,
+                           subjects.size)
+
+    def _payments_and_listing(self, t: int) -> None:
+        m = self.model
+        cases = m.cases
+        oc = self.open_cases
+        if oc.size == 0:
+            return
+        status = cases.status[oc]
+        rng = m.streams.get("court.listing", t, self.jurisdiction)
+        # On-time payments.
+        paid = oc[(status == PENDING) & (cases.pay_day[oc] <= t)]
+        if paid.size:
+            cases.status[paid] = PAID_ON_TIME
+            cases.closed_day[paid] = t
+            self._close(paid)
+            m.events.add(t, "compliance", cases.subject_kind[paid], cases.subject[paid],
+                         CAUSE["on_time"])
+            m.counters.add("compliance.on_time", t, paid.size)
+            clerical = paid[rng.random(paid.size) < self.courts.clerical_error_rate]
+            if clerical.size:
+                self._list(clerical, t, CAUSE["clerical"], wrongful=True)
+        # Deadline (plus grace) passed: list, or not.
+        due = oc[(status == PENDING) & (cases.pay_day[oc] > t) &
+                 (cases.deadline_day[oc] + self.courts.grace_period_days <= t)]
+        if due.size:
+            able = cases.able[due]
+            u = rng.random(due.size)
+            p = np.where(able, self.courts.list_unwilling_probability,
+                         self.courts.list_unable_probability)
+            listed = due[u < p]
+            skipped = due[u >= p]
+            cases.status[skipped] = NOT_LISTED
+            cases.closed_day[skipped] = t
+            if listed.size:
+                cases.status[listed] = LISTED
+                ok = cases.able[listed]
+                self._list(listed[ok], t, CAUSE["unwilling"], wrongful=False)
+                self._list(listed[~ok], t, CAUSE["unable"], wrongful=True)
+            self._close(skipped)
+        # Listed debtors pay: a daily hazard, plus the push of sanctions they met yesterday.
+        listed = oc[(cases.status[oc] == LISTED) & cases.able[oc]]
+        if listed.size:
+            subj = cases.subject[listed]
+            kinds = cases.subject_kind[listed]
+            who = np.where(kinds == PERSON, subj, m.firms.representative[np.where(
+                kinds == FIRM, subj, 0)] if m.firms.n else subj)
+            h = behaviour.listed_daily_hazard(self.behaviour, m.legitimacy_of(who),
+                                              m.bite[self.jurisdiction], m.legitimacy_ref)
+            pays = (rng.random(listed.size) < h) | cases.pushed[listed]
+            cases.pushed[listed] = False
+            payers = listed[pays]
+            if payers.size:
+                cases.status[payers] = PAID_AFTER_LISTING
+                cases.closed_day[payers] = t
+                self._close(payers)
+                m.events.add(t, "compliance", cases.subject_kind[payers], cases.subject[payers],
+                             CAUSE["after_listing"])
+                m.counters.add("compliance.after_listing", t, payers.size)
+                rows = cases.record[payers]
+                self.schedule_deletion(rows[rows >= 0], t + self.courts.deletion_processing_days)
+
+    def _close(self, rows: np.ndarray) -> None:
+        m = self.model
+        cases = m.cases
+        for kind, pop in ((PERSON, m.people), (FIRM, m.firms)):
+            sel = rows[cases.subject_kind[rows] == kind]
+            pop.case[cases.subject[sel]] = -1
+        still = np.isin(m.cases.status[self.open_cases], OPEN_STATUSES)
+        self.open_cases = self.open_cases[still]
+
+    def _list(self, case_rows: np.ndarray, t: int, reason: int, wrongful: bool) -> None:
+        """Create blacklist records for these cases (data entry may err) and send them."""
+        if case_rows.size == 0:
+            return
+        m = self.model
+        cases = m.cases
+        rows = m.create_records(
+            source=self.node, list_id=m.list_index["court_blacklist"], color=BLACK,
+            subject_kind=cases.subject_kind[case_rows], subject=cases.subject[case_rows],
+            jurisdiction=self.jurisdiction, day=t, term_days=self.courts.listing_term_days,
+            reason=reason, wrongful=wrongful, registry_params=self.registry_params,
+            cases=case_rows,
+        )
+        cases.record[case_rows] = rows
+        cases.listed_day[case_rows] = t
+        m.counters.add("listings.court", t, rows.size)
+
+    def schedule_deletion(self, rows: np.ndarray, day: int) -> None:
+        """Delete these records at source on ``day`` (after processing time)."""
+        if rows.size:
+            self.pending_deletions.setdefault(day, []).append(rows)
+
+    def _deletions_due(self, t: int) -> None:
+        batches = self.pending_deletions.pop(t, [])
+        if batches:
+            rows = np.concatenate(batches)
+            self.model.delete_records(rows, t, CAUSE["paid"])
+
+    def _expiries(self, t: int) -> None:
+        m = self.model
+        rows = m.expiring_today(self.node, t)
+        if rows.size == 0:
+            return
+        deleted = m.delete_records(rows, t, CAUSE["expired"])
+        case_rows = m.registry.records.case[deleted]
+        case_rows = case_rows[case_rows >= 0]
+        still = case_rows[m.cases.status[case_rows] == LISTED]
+        m.cases.status[still] = EXPIRED
+        m.cases.closed_day[still] = t
+        if still.size:
+            self._close(still)
+
+    def _appeals(self, t: int) -> None:
+        m = self.model
+        decided = self.desk.due(t)
+        if decided.size:
+            m.decide_appeals(decided, t, self)
+        self.desk.take_up(t, self.appeals_params.capacity_per_day, self.appeals_params.review_days,
+                          m.appeals)
+
+
+class Platform(mesa.Agent):
+    """A sharing platform: relays list updates (propagation is drawn at send time) and audits
+    its own copy against the truth every day, so drift is visible."""
+
+    def __init__(self, model: JointSanctionsModel, node: int):
+        super().__init__(model)
+        self.node = node
+
+    def step(self) -> None:
+        """Record how far this platform's copy has drifted from the sources."""
+        m = self.model
+        name = m.registry.nodes[self.node].name
+        present = m.registry.present(self.node, m.day)
+        m.counters.set(f"copy_size.{name}", m.day, int(present.sum()))
+        stale = present & (m.registry.records.deleted_day[: present.size] <= m.day)
+        m.counters.set(f"copy_stale.{name}", m.day, int(stale.sum()))
+
+
+class Agency(mesa.Agent):
+    """An agency (or private platform): keeps a copy, checks subjects at service time,
+    sanctions or rewards, may originate its own blacklist, redlist or points score."""
+
+    def __init__(self, model: JointSanctionsModel, name: str, config: AgencyConfig, node: int):
+        super().__init__(model)
+        self.name = name
+        self.config = config
+        self.node = node
+        self.jurisdiction = model.registry.nodes[node].jurisdiction
+        reg = model.local("registry", self.jurisdiction)
+        self.registry_params = reg
+        self.rule = str(config.matching or reg.matching)
+        self.serves_firms = config.serves == "firms"
+        self.kind = FIRM if self.serves_firms else PERSON
+        self.consumes = model.registry.nodes[node].consumes
+        self.black_list_ids = np.asarray(
+            sorted(i for i in self.consumes if model.list_colors[i] == BLACK), dtype=np.int16)
+        self.own_list = model.list_index.get(f"{name}_blacklist")
+        self.red_list = model.list_index.get(f"{name}_redlist")
+        self.retries = np.empty(0, dtype=np.int64)
+        pop = model.firms if self.serves_firms else model.people
+        if self.jurisdiction >= 0:
+            lo, hi = pop.juris_start[self.jurisdiction], pop.juris_start[self.jurisdiction + 1]
+        else:
+            lo, hi = 0, pop.n
+        self.lo, self.hi = int(lo), int(hi)
+        eligible = None
+        if config.digital_only and not self.serves_firms:
+            eligible = model.people.digital[lo:hi]
+        levels = propensity_levels(model.config.population.service_propensity_shape)
+        self.sampler = UserSampler(pop.propensity_class[lo:hi], levels, int(lo), eligible)
+        self.population_served = self.sampler.population
+        self.index: MatchIndex | None = None
+
+    def step(self) -> None:
+        """Originate own listings, admit to the redlist, then serve today's users."""
+        m = self.model
+        t = m.day
+        self._own_expiries(t)
+        if self.config.own_blacklist is not None:
+            self._originate(t)
+        rows = m.present_rows(self.node, t, self.black_list_ids)
+        self.index = MatchIndex(m.registry, self.node, rows, self.rule, self.serves_firms,
+                                m.config.firms.representatives_sanctioned, m.n_jurisdictions)
+        m.counters.set(f"copy_size.{self.name}", t, rows.size)
+        m.counters.set(f"copy_stale.{self.name}", t,
+                       int((m.registry.records.deleted_day[rows] <= t).sum()))
+        if self.config.redlist is not None:
+            self._admit_redlist(t)
+        users = self._draw_users(t)
+        if users.size:
+            m.serve(self, users, t)
+
+    # -------------------------------------------------------------- users
+
+    def _draw_users(self, t: int) -> np.ndarray:
+        m = self.model
+        rate = self.config.service_rate_per_year / 365.0
+        rng = m.streams.get(f"service.{self.name}", t)
+        # Expected uses = served population x rate; who uses is weighted by propensity.
+        users = self.sampler.draw(rng, rng.poisson(self.population_served * rate))
+        users = np.concatenate([users, self.retries])
+        self.retries = np.empty(0, dtype=np.int64)
+        return users
+
+    # -------------------------------------------------------------- own lists
+
+    def _originate(self, t: int) -> None:
+        m = self.model
+        own = self.config.own_blacklist
+        rng = m.streams.get(f"agency_list.{self.name}", t)
+        count = rng.poisson(self.population_served * own.rate_per_year / 365.0)
+        if count == 0:
+            return
+        subjects = np.unique(self.sampler.draw(rng, count))
+        wrongful = rng.random(subjects.size) < own.not_legally_defined_share
+        for flag, reason in ((False, "agency_list"), (True, "not_legally_defined")):
+            sel = subjects[wrongful == flag]
+            if sel.size:
+                m.create_records(
+                    source=self.node, list_id=self.own_list, color=BLACK, subject_kind=self.kind,
+                    subject=sel, jurisdiction=np.maximum(self.jurisdiction, 0) if
+                    self.jurisdiction >= 0 else (m.firms.jurisdiction[sel] if self.serves_firms
+                                                 else m.people.jurisdiction[sel]),
+                    day=t, term_days=own.term_days, reason=CAUSE[reason], wrongful=flag,
+                    registry_params=self.registry_params,
+                )
+                m.counters.add("listings.agency", t, sel.size)
+
+    def _own_expiries(self, t: int) -> None:
+        m = self.model
+        rows = m.expiring_today(self.node, t)
+        if rows.size:
+            reason = np.where(m.registry.records.color[rows] == RED, CAUSE["redlist"],
+                              CAUSE["expired"])
+            for r in np.unique(reason):
+                m.delete_records(rows[reason == r], t, int(r))
+
+    def _admit_redlist(self, t: int) -> None:
+        m = self.model
+        red = self.config.redlist
+        rng = m.streams.get(f"redlist.{self.name}", t)
+        count = rng.poisson(self.population_served * red.admission_rate_per_year / 365.0)
+        if count == 0:
+            return
+        cands = np.unique(self.sampler.draw(rng, count))
+        if red.checks_blacklists and self.index is not None:
+            names = None if self.serves_firms else m.people.name[cands]
+            juris = None if self.serves_firms else m.people.jurisdiction[cands]
+            pos, _, _ = self.index.pairs(cands, names, juris)
+            cands = np.delete(cands, np.unique(pos))
+        if cands.size:
+            jur = m.firms.jurisdiction[cands] if self.serves_firms else m.people.jurisdiction[cands]
+            m.create_records(
+                source=self.node, list_id=self.red_list, color=RED, subject_kind=self.kind,
+                subject=cands, jurisdiction=jur, day=t, term_days=red.term_days,
+                reason=CAUSE["redlist"], wrongful=False, registry_params=self.registry_params,
+            )
+            m.counters.add("listings.redlist", t, cands.size)
+
+
+def classify_pairs(model: JointSanctionsModel, agency: Agency, users: np.ndarray,
+                   rows: np.ndarray, via: np.ndarray, t: int) -> np.ndarray:
+    """Cause code of each (user, record) match, from ground truth on day ``t``."""
+    rec = model.registry.records
+    subject = rec.subject[rows]
+    if agency.serves_firms:
+        about = subject == users
+        current = np.ones(users.size, dtype=bool)
+    else:
+        person_rec = rec.subject_kind[rows] == PERSON
+        about = np.where(person_rec, subject == users, rec.rep_true[rows] == users)
+        if model.firms.n:
+            rep_now = model.firms.representative[np.where(person_rec, 0, subject)]
+            current = person_rec | (rep_now == users)
+        else:
+            current = person_rec
+    code = np.full(users.size, C_CORRECT, dtype=np.int8)
+    code[rec.wrongful_source[rows]] = C_SOURCE
+    code[rec.deleted_day[rows] <= t] = C_STALE
+    code[about & ~current] = C_STALE_REP
+    code[~about & (via == MatchIndex.VIA_ID)] = C_ID
+    code[~about & (via == MatchIndex.VIA_NAME)] = C_NAME
+    return code
+
+
+def miss_causes(model: JointSanctionsModel, agency: Agency, users: np.ndarray,
+                rows: np.ndarray, t: int) -> np.ndarray:
+    """Why a truly listed subject's use was not sanctioned, from the state of the agency's copy."""
+    reg = model.registry
+    rec = reg.records
+    node = agency.node
+    arrive = reg.arrive[node, rows]
+    deleted = reg.deleted[node, rows]
+    code = np.full(users.size, CAUSE["below_threshold"] if agency.config.scoring else
+                   CAUSE["not_shared"], dtype=np.int8)
+    present = (arrive <= t) & (deleted > t)
+    if reg.nodes[node].local_expiry:
+        gone = rec.expiry_day[rows] <= t
+    else:
+        gone = np.zeros(users.size, dtype=bool)
+    if not agency.config.scoring:
+        if agency.serves_firms:
+            entered = rec.entered_id[rows]
+            lost = np.zeros(users.size, dtype=bool)
+            stale_rep = np.zeros(users.size, dtype=bool)
+        else:
+            person_rec = rec.subject_kind[rows] == PERSON
+            entered = np.where(person_rec, rec.entered_id[rows], rec.rep_entered_id[rows])
+            lost = (entered == ID_MISSING) | reg.id_lost[node, rows]
+            stale_rep = ~person_rec & (rec.rep_true[rows] != users)
+        uses_id = agency.rule in ("id", "id_else_name") or agency.serves_firms
+        needs_id = agency.serves_firms or agency.rule == "id"
+        code[present & uses_id & ~lost & (entered != users)] = CAUSE["id_error"]
+        code[present & uses_id & (entered == ID_INVALID) & ~lost] = CAUSE["id_error"]
+        code[present & needs_id & lost] = CAUSE["id_lost"]
+        code[present & stale_rep] = CAUSE["stale_representative"]
+    code[(deleted <= t) | (present & gone)] = CAUSE["deleted_in_copy"]
+    code[(arrive > t) & (arrive != NEVER)] = CAUSE["not_yet_arrived"]
+    code[arrive == NEVER] = CAUSE["not_shared"]
+    return code

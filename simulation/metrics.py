@@ -1,0 +1,252 @@
+"""Events, daily counters and the run summary.
+
+Every sanction, miss, reward, listing, delisting, compliance and appeal is logged as an event row
+with its cause, classified from ground truth at the moment it happens. Daily counters become the
+time series; the summary is computed from both.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+
+EVENTS = (
+    "judgment", "compliance", "listing", "delisting", "sanction", "miss", "reward",
+    "appeal_filed", "appeal_decided",
+)
+EVENT = {name: i for i, name in enumerate(EVENTS)}
+
+SANCTION_CAUSES = (
+    "correct", "listed_at_source", "stale_record", "stale_representative", "id_error",
+    "name_collision",
+)
+WRONGFUL_CAUSES = SANCTION_CAUSES[1:]
+MISS_CAUSES = (
+    "not_shared", "not_yet_arrived", "id_lost", "id_error", "stale_representative", "evaded",
+    "exempted", "deleted_in_copy", "below_threshold",
+)
+REWARD_CAUSES = ("eligible", "blacklisted_elsewhere", "stale_record", "id_error", "name_collision")
+OTHER_CAUSES = (
+    "on_time", "after_listing", "unwilling", "unable", "clerical", "agency_list",
+    "not_legally_defined", "redlist", "paid", "expired", "appeal_upheld", "appeal_rejected",
+    "individual", "firm",
+)
+CAUSES: tuple[str, ...] = tuple(dict.fromkeys(
+    (*SANCTION_CAUSES, *MISS_CAUSES, *REWARD_CAUSES, *OTHER_CAUSES)
+))
+CAUSE = {name: i for i, name in enumerate(CAUSES)}
+VIA = ("", "id", "name")
+SUBJECT_KINDS = ("individual", "firm")
+
+
+class EventLog:
+    """Append-only columns of event rows, stored in chunks and joined at the end."""
+
+    COLUMNS = {
+        "day": np.int32, "event": np.int8, "subject_kind": np.int8, "subject": np.int64,
+        "agency": np.int16, "record": np.int64, "via": np.int8, "cause": np.int8,
+    }
+
+    def __init__(self) -> None:
+        self.chunks: dict[str, list[np.ndarray]] = {k: [] for k in self.COLUMNS}
+
+    def add(self, day: int, event: str, subject_kind: int | np.ndarray,
+            subject: np.ndarray, cause: int | np.ndarray, agency: int | np.ndarray = -1,
+            record: int | np.ndarray = -1, via: int | np.ndarray = 0) -> None:
+        """Append one batch of events of one kind."""
+        n = np.size(subject)
+        if n == 0:
+            return
+        values = {
+            "day": day, "event": EVENT[event], "subject_kind": subject_kind, "subject": subject,
+            "agency": agency, "record": record, "via": via, "cause": cause,
+        }
+        for key, dtype in self.COLUMNS.items():
+            self.chunks[key].append(np.broadcast_to(np.asarray(values[key], dtype=dtype), n).copy())
+
+    def column(self, key: str) -> np.ndarray:
+        """One column, all events so far."""
+        parts = self.chunks[key]
+        return np.concatenate(parts) if parts else np.empty(0, dtype=self.COLUMNS[key])
+
+    def frame(self, agency_names: list[str]) -> pd.DataFrame:
+        """Events as a DataFrame with readable categorical labels."""
+        cols = {k: self.column(k) for k in self.COLUMNS}
+        df = pd.DataFrame({
+            "day": cols["day"],
+            "event": pd.Categorical.from_codes(cols["event"], categories=list(EVENTS)),
+            "subject_kind": pd.Categorical.from_codes(cols["subject_kind"],
+                                                      categories=list(SUBJECT_KINDS)),
+            "subject": cols["subject"],
+            "agency": pd.Categorical.from_codes(cols["agency"].astype(np.int32),
+                                                categories=list(agency_names)),
+            "record": cols["record"],
+            "match": pd.Categorical.from_codes(cols["via"], categories=list(VIA)),
+            "cause": pd.Categorical.from_codes(cols["cause"], categories=list(CAUSES)),
+        })
+        df["wrongful"] = (df["event"] == "sanction") & (df["cause"] != "correct")
+        return df
+
+
+class Counters:
+    """Named daily counters; each becomes a column of the time series."""
+
+    def __init__(self, days: int):
+        self.days = days
+        self.values: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(days, dtype=np.float64))
+
+    def add(self, name: str, day: int, amount: float = 1.0) -> None:
+        """Add to counter ``name`` on ``day``."""
+        self.values[name][day] += amount
+
+    def set(self, name: str, day: int, value: float) -> None:
+        """Set a level (a stock) for ``day``."""
+        self.values[name][day] = value
+
+    def frame(self) -> pd.DataFrame:
+        """The time series: one row per day, columns sorted by name."""
+        df = pd.DataFrame({k: self.values[k] for k in sorted(self.values)})
+        df.insert(0, "day", np.arange(self.days, dtype=np.int32))
+        return df
+
+
+def ratio(num: float, den: float) -> float:
+    """num/den, or NaN when den is zero (JSON writes it as null)."""
+    return float(num) / float(den) if den else float("nan")
+
+
+def summarise(model) -> dict[str, float]:  # noqa: ANN001 - a JointSanctionsModel
+    """The run summary: one flat mapping of metric name to number (see docs/metrics.md)."""
+    from simulation.institutions import LISTED, PAID_AFTER_LISTING, PAID_ON_TIME
+    from simulation.names import expected_namesakes
+
+    days = model.days
+    c = model.counters.values
+    s: dict[str, float] = {}
+    total = {k: float(v.sum()) for k, v in c.items()}
+    cases = model.cases
+    n = cases.n
+    status = cases.status[:n]
+    had_chance = (cases.deadline_day[:n] + model.config.courts.grace_period_days) < days
+    judged = int(had_chance.sum())
+    paid_on_time = int((had_chance & (status == PAID_ON_TIME)).sum())
+    paid_after = int((had_chance & (status == PAID_AFTER_LISTING)).sum())
+    s["judgments"] = float(n)
+    s["compliance_rate"] = ratio(paid_on_time + paid_after, judged)
+    s["on_time_compliance_rate"] = ratio(paid_on_time, judged)
+    listed_day = cases.listed_day[:n]
+    window = (listed_day <= days - 120) & (listed_day != np.iinfo(np.int32).max)
+    paid_120 = window & (status == PAID_AFTER_LISTING) & (cases.closed_day[:n] - listed_day <= 120)
+    s["listed_compliance_within_120d"] = ratio(int(paid_120.sum()), int(window.sum()))
+    s["still_listed_cases_end"] = float((status == LISTED).sum())
+
+    ev = model.events
+    kind = ev.column("event")
+    cause = ev.column("cause")
+    subj = ev.column("subject")
+    skind = ev.column("subject_kind")
+    day = ev.column("day")
+    agency = ev.column("agency")
+    record = ev.column("record")
+    sanction = kind == EVENT["sanction"]
+    wrong = sanction & (cause != CAUSE["correct"])
+    correct = int((sanction & ~wrong).sum())
+    s["sanctions"] = float(sanction.sum())
+    s["correct_sanctions"] = float(correct)
+    s["wrongful_sanctions"] = float(wrong.sum())
+    for name in WRONGFUL_CAUSES:
+        s[f"wrongful_sanctions.{name}"] = float((sanction & (cause == CAUSE[name])).sum())
+    miss = kind == EVENT["miss"]
+    s["missed_sanctions"] = float(miss.sum())
+    for name in MISS_CAUSES:
+        s[f"missed_sanctions.{name}"] = float((miss & (cause == CAUSE[name])).sum())
+    s["sanction_precision"] = ratio(correct, s["sanctions"])
+    s["sanction_recall"] = ratio(correct, correct + s["missed_sanctions"])
+    wkeys = skind[wrong].astype(np.int64) * (1 << 40) + subj[wrong]
+    s["wrongful_people"] = float(np.unique(wkeys).size)
+    s["wrongful_sanction_days"] = float(_wrongful_days(model, subj[wrong], skind[wrong],
+                                                       agency[wrong], record[wrong], day[wrong]))
+    ok_keys = skind[sanction & ~wrong].astype(np.int64) * (1 << 40) + subj[sanction & ~wrong]
+    s["blocked_attempts_per_person"] = ratio(correct, np.unique(ok_keys).size)
+    evaded = miss & (cause == CAUSE["evaded"])
+    listed_users = (sanction & ~wrong) | miss
+    s["evasion_share"] = ratio(np.unique(subj[evaded & (skind == 0)]).size,
+                               np.unique(subj[listed_users & (skind == 0)]).size)
+
+    a = model.appeals
+    na = a.n
+    decided = a.status[:na] == 1
+    upheld = decided & a.upheld[:na]
+    s["appeals_filed"] = float(na)
+    s["appeals_decided"] = float(decided.sum())
+    s["appeals_upheld"] = float(upheld.sum())
+    s["appeals_backlog_end"] = float(sum(court.desk.backlog for court in model.courts))
+    wait = (a.decision_day[:na] - a.filed_day[:na])[upheld]
+    s["mean_days_to_remedy"] = float(wait.mean()) if wait.size else float("nan")
+
+    reward = kind == EVENT["reward"]
+    s["rewards"] = float(reward.sum())
+    s["ineligible_rewards"] = float((reward & (cause != CAUSE["eligible"])).sum())
+    for name in REWARD_CAUSES[1:]:
+        s[f"ineligible_rewards.{name}"] = float((reward & (cause == CAUSE[name])).sum())
+
+    s["legitimacy_mean"] = float(c["legitimacy_mean"][-1])
+    s["legitimacy_change"] = s["legitimacy_mean"] - float(model.legitimacy_ref)
+    s["listed_stock_end"] = float(c["listed_stock.individuals"][-1] + c["listed_stock.firms"][-1])
+    s["listed_stock_end.individuals"] = float(c["listed_stock.individuals"][-1])
+    s["listed_stock_end.firms"] = float(c["listed_stock.firms"][-1])
+    s["listed_per_100k_end"] = 1e5 * s["listed_stock_end.individuals"] / model.people.n
+    s["listings"] = float(total.get("listings.court", 0.0))
+    s["delistings"] = float(total.get("delistings", 0.0))
+    s["deletions_per_addition"] = ratio(s["delistings"], s["listings"] + total.get(
+        "listings.agency", 0.0) + total.get("listings.redlist", 0.0))
+
+    people = model.people
+    victims = np.unique(subj[wrong & (skind == 0)])
+    for label, mask in (("common_name", people.common_name), ("rare_name", ~people.common_name),
+                        ("digital", people.digital), ("no_digital", ~people.digital)):
+        s[f"wrongful_people_per_100k.{label}"] = 1e5 * ratio(mask[victims].sum(), mask.sum())
+    for j, jname in enumerate(model.config.population.names()):
+        in_j = people.jurisdiction == j
+        s[f"wrongful_people_per_100k.{jname}"] = 1e5 * ratio(in_j[victims].sum(), in_j.sum())
+    s["mean_namesakes"] = expected_namesakes(people.name)
+    stale = [c[k][-1] for k in c if k.startswith("copy_stale.")]
+    size = [c[k][-1] for k in c if k.startswith("copy_size.")]
+    s["copy_stale_share_end"] = ratio(sum(stale), sum(size))
+    return {k: (round(v, 12) if isinstance(v, float) else float(v)) for k, v in sorted(s.items())}
+
+
+def _wrongful_days(model, subj, skind, agency, record, day) -> int:  # noqa: ANN001
+    """Person-days from each victim's first wrongful sanction until every wrong match is gone.
+
+    A wrong (subject, agency, record) match lasts until the record leaves that copy, an appeal
+    exempts the subject, or the run ends; a victim's days are the span of their matches.
+    """
+    if subj.size == 0:
+        return 0
+    days = model.days
+    reg = model.registry
+    end = np.minimum(reg.deleted[agency.astype(np.int64), record], days).astype(np.int64)
+    if model.exempt:
+        keys = np.fromiter(model.exempt.keys(), dtype=np.int64)
+        granted = np.fromiter(model.exempt.values(), dtype=np.int64)
+        order = np.argsort(keys)
+        keys, granted = keys[order], granted[order]
+        for target in (agency.astype(np.int64), np.full(subj.size, len(model.node_names))):
+            k = model._exempt_key(target, subj, record)
+            pos = np.minimum(np.searchsorted(keys, k), keys.size - 1)
+            hit = keys[pos] == k
+            end[hit] = np.minimum(end[hit], granted[pos[hit]])
+    who = skind.astype(np.int64) * (1 << 40) + subj
+    order = np.argsort(who, kind="stable")
+    who, start, end = who[order], day[order].astype(np.int64), end[order]
+    first = np.ones(who.size, dtype=bool)
+    first[1:] = who[1:] != who[:-1]
+    group = np.cumsum(first) - 1
+    lo = np.full(group.max() + 1, np.iinfo(np.int64).max)
+    hi = np.zeros(group.max() + 1, dtype=np.int64)
+    np.minimum.at(lo, group, start)
+    np.maximum.at(hi, group, end)
+    return int(np.maximum(hi - lo, 1).sum())

@@ -1,0 +1,559 @@
+"""The joint-sanctions model: a Mesa model over array-backed populations and Mesa institutions.
+
+A day: firms may change legal representative; courts issue judgments, take payments, list and
+delist, and hear appeals; agencies originate their own lists, admit to redlists and check every
+subject who uses their service against their own registry copy; platforms audit their copies;
+then legitimacy and the perceived bite of the lists are updated. Every sanction, miss and reward
+is classified by cause from ground truth at the moment it happens.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mesa
+import numpy as np
+
+from simulation import behaviour
+from simulation.appeals import new_appeals_table
+from simulation.institutions import (
+    C_CORRECT,
+    C_ID,
+    C_NAME,
+    C_SOURCE,
+    C_STALE,
+    C_STALE_REP,
+    LISTED,
+    REMEDIED,
+    Agency,
+    Court,
+    Platform,
+    classify_pairs,
+    miss_causes,
+)
+from simulation.metrics import CAUSE, WRONGFUL_CAUSES, Counters, EventLog
+from simulation.network import build_network, jurisdiction_section, list_names
+from simulation.population import Firms, Individuals
+from simulation.registry import (
+    BLACK,
+    FIRM,
+    ID_INVALID,
+    ID_MISSING,
+    NEVER,
+    PERSON,
+    RED,
+    Registry,
+    expand_matches,
+)
+from simulation.scenario import Scenario
+from simulation.streams import Streams
+from simulation.tables import Table
+
+INITIAL_BITE = 0.5  # assumption: debtors start out believing half of checks catch them
+
+
+class JointSanctionsModel(mesa.Model):
+    """One world: a population, its courts, agencies, platforms and the registry between them.
+
+    Args:
+        scenario: a validated :class:`~simulation.scenario.Scenario`.
+        seed: overrides ``scenario.seed``.
+    """
+
+    def __init__(self, scenario: Scenario, seed: int | None = None):
+        seed = scenario.seed if seed is None else int(seed)
+        super().__init__(rng=seed)
+        self.config = scenario
+        self.seed = seed
+        self.streams = Streams(seed)
+        self.days = scenario.days
+        self.day = -1
+        pop = scenario.population
+        self.n_jurisdictions = pop.jurisdictions
+        self.people = Individuals(scenario, self.streams)
+        self.firms = Firms(scenario, self.streams, self.people)
+        self.legitimacy_ref = pop.legitimacy_mean
+        self.legitimacy_sum = float(self.people.legitimacy.sum(dtype=np.float64))
+        self.juris_penalty = np.zeros(pop.jurisdictions)
+        self.juris_people = np.diff(self.people.juris_start).astype(np.float64)
+        self.bite = np.full(pop.jurisdictions, INITIAL_BITE)
+        self.bite_num = np.zeros(pop.jurisdictions)
+        self.bite_den = np.zeros(pop.jurisdictions)
+
+        names = list_names(scenario)
+        self.list_index = {n: i for i, n in enumerate(names)}
+        self.list_colors = np.array([RED if n.endswith("_redlist") else BLACK for n in names])
+        nodes, links = build_network(scenario)
+        self.registry = Registry(nodes, links, names)
+        self.node_names = [n.name for n in nodes]
+        self.cases = Table({
+            "subject_kind": (np.int8, PERSON), "subject": (np.int64, -1),
+            "court": (np.int16, -1), "judgment_day": (np.int32, -1),
+            "deadline_day": (np.int32, -1), "able": (np.bool_, False),
+            "pay_day": (np.int32, NEVER), "status": (np.int8, 0), "record": (np.int64, -1),
+            "listed_day": (np.int32, NEVER), "closed_day": (np.int32, NEVER),
+            "pushed": (np.bool_, False),
+        })
+        self.appeals = new_appeals_table()
+        self.open_appeals: set[tuple[int, int, int]] = set()
+        self.exempt: dict[int, int] = {}  # key -> day granted
+        self.exempt_keys = np.empty(0, dtype=np.int64)
+        self.expiry_buckets: dict[tuple[int, int], list[np.ndarray]] = {}
+        self.events = EventLog()
+        self.counters = Counters(self.days)
+
+        self.courts = [Court(self, j, j) for j in range(pop.jurisdictions)]
+        agencies = scenario.active_agencies()
+        self.agency_agents = [
+            Agency(self, name, cfg, next(n.index for n in nodes if n.name == name))
+            for name, cfg in agencies.items()
+        ]
+        self.platforms = [Platform(self, n.index) for n in nodes if n.kind == "platform"]
+        self.active_today = np.zeros(0, dtype=bool)
+
+    # -------------------------------------------------------------- helpers
+
+    def local(self, section: str, jurisdiction: int) -> Any:
+        """A parameter section as it applies in one jurisdiction (-1: the global values)."""
+        return jurisdiction_section(self.config, section, jurisdiction)
+
+    def legitimacy_of(self, persons: np.ndarray) -> np.ndarray:
+        """Perceived legitimacy of these individuals (own experience and what they have seen)."""
+        p = self.people
+        return np.clip(p.legitimacy[persons] - self.juris_penalty[p.jurisdiction[persons]], 0, 1)
+
+    def legitimacy_mean(self) -> float:
+        """Mean legitimacy over individuals (the jurisdiction penalty is not clipped here)."""
+        n = self.people.n
+        return (self.legitimacy_sum - float(self.juris_penalty @ self.juris_people)) / n
+
+    def present_rows(self, node: int, day: int, list_ids: np.ndarray) -> np.ndarray:
+        """Rows of the black records of these lists held in ``node``'s copy today."""
+        reg = self.registry
+        mask = reg.present(node, day)
+        mask &= np.isin(reg.records.list_id[: reg.records.n], list_ids)
+        return np.flatnonzero(mask)
+
+    def expiring_today(self, node: int, day: int) -> np.ndarray:
+        """Records of ``node`` whose term ends today and are still active at source."""
+        batches = self.expiry_buckets.pop((node, day), [])
+        if not batches:
+            return np.empty(0, dtype=np.int64)
+        rows = np.concatenate(batches)
+        return rows[self.registry.records.deleted_day[rows] == NEVER]
+
+    def create_records(self, *, source: int, list_id: int, color: int, subject_kind: Any,
+                       subject: np.ndarray, jurisdiction: Any, day: int, term_days: int,
+                       reason: int, wrongful: bool, registry_params: Any,
+                       cases: np.ndarray | None = None) -> np.ndarray:
+        """Enter records (with data-entry errors), keep the source's copy, send them out."""
+        n = subject.size
+        kinds = np.broadcast_to(np.asarray(subject_kind, dtype=np.int8), n)
+        rng = self.streams.get("entry", day, source, list_id)
+        u = rng.random((5, n))
+        reg = registry_params
+        people, firms = self.people, self.firms
+
+        def entered(true_ids: np.ndarray, error_rate: float, missing_rate: float,
+                    u_miss: np.ndarray, u_err: np.ndarray, u_hit: np.ndarray,
+                    pool: int) -> np.ndarray:
+            out = true_ids.astype(np.int64).copy()
+            wrong = u_err < error_rate
+            other = (true_ids + 1 + (u_hit * 1e9).astype(np.int64) % max(pool - 1, 1)) % max(pool, 1)
+            hits = u_hit < reg.id_error_hits_person
+            out[wrong] = np.where(hits[wrong], other[wrong], ID_INVALID)
+            out[u_miss < missing_rate] = ID_MISSING
+            return out
+
+        is_person = kinds == PERSON
+        person_ids = np.where(is_person, subject, 0)
+        entered_person = entered(person_ids, reg.id_error_rate, reg.id_missing_rate,
+                                 u[0], u[1], u[2], people.n)
+        firm_ids = np.where(is_person, 0, subject)
+        # Uniforms re-scaled so the firm code and the representative's ID err independently.
+        entered_firm = entered(firm_ids, reg.firm_code_error_rate, 0.0, u[0], u[3],
+                               (u[2] * 7.0) % 1.0, max(firms.n, 1))
+        rep_true = np.where(is_person, -1, firms.representative[firm_ids] if firms.n else -1)
+        rep_entered = entered(np.maximum(rep_true, 0), reg.id_error_rate, reg.id_missing_rate,
+                              (u[0] * 3.0) % 1.0, u[4], (u[2] * 13.0) % 1.0, people.n)
+        rows = self.registry.records.append(
+            list_id=list_id, color=color, source=source, subject_kind=kinds, subject=subject,
+            entered_id=np.where(is_person, entered_person, entered_firm),
+            name=np.where(is_person, people.name[person_ids], -1),
+            rep_true=rep_true,
+            rep_entered_id=np.where(is_person, ID_MISSING, rep_entered),
+            rep_name=np.where(is_person, -1, people.name[np.maximum(rep_true, 0)]),
+            jurisdiction=jurisdiction, listed_day=day, expiry_day=day + term_days,
+            reason=reason, wrongful_source=wrongful,
+            case=-1 if cases is None else cases,
+        )
+        registry = self.registry
+        if registry.nodes[source].kind == "agency":
+            registry.arrive[source, rows] = day
+        self.expiry_buckets.setdefault((source, day + term_days), []).append(rows)
+        registry.send(source, rows, np.full(n, day, dtype=np.int64), np.zeros(n, dtype=bool),
+                      self.streams.get("sharing", day, source, list_id))
+        self.events.add(day, "listing", kinds, subject, reason, source, rows)
+        return rows
+
+    def delete_records(self, rows: np.ndarray, day: int, reason: int) -> np.ndarray:
+        """Delete records at their source today; deletions then travel the links."""
+        deleted = self.registry.delete_at_source(rows, day, reason,
+                                                 self.streams.get("deletion", day, reason))
+        if deleted.size:
+            rec = self.registry.records
+            self.events.add(day, "delisting", rec.subject_kind[deleted], rec.subject[deleted],
+                            reason, rec.source[deleted], deleted)
+            self.counters.add("delistings", day, deleted.size)
+        return deleted
+
+    # -------------------------------------------------------------- the day
+
+    def step(self) -> None:
+        """Advance the world by one day."""
+        self.day += 1
+        t = self.day
+        fp = self.config.firms
+        moved = self.firms.change_representatives(
+            self.streams.get("representatives", t), fp.representative_change_per_year / 365.0,
+            self.people)
+        self.counters.add("representative_changes", t, moved.size)
+        for court in self.courts:
+            court.step()
+        self._build_truth(t)
+        for agency in self.agency_agents:
+            agency.step()
+        for platform in self.platforms:
+            platform.step()
+        self._end_of_day(t)
+
+    def _build_truth(self, t: int) -> None:
+        """Today's ground truth: who is rightly listed (by person, by firm) on which records."""
+        rec = self.registry.records
+        n = rec.n
+        active = self.registry.active_at_source(t)
+        self.active_today = active
+        black = rec.color[:n] == BLACK
+        legit = active & black & ~rec.wrongful_source[:n]
+        any_listed = active & black
+        reps = self.config.firms.representatives_sanctioned and self.firms.n > 0
+        self.truth = {}
+        for label, mask in (("legit", legit), ("listed", any_listed)):
+            rows = np.flatnonzero(mask)
+            kinds = rec.subject_kind[rows]
+            subj = rec.subject[rows]
+            prow = rows[kinds == PERSON]
+            pkeys = subj[kinds == PERSON]
+            if reps:
+                frow = rows[kinds == FIRM]
+                prow = np.concatenate([prow, frow])
+                pkeys = np.concatenate([pkeys, self.firms.representative[rec.subject[frow]]])
+            frows = rows[kinds == FIRM]
+            self.truth[(label, PERSON)] = _sorted_pairs(pkeys, prow)
+            self.truth[(label, FIRM)] = _sorted_pairs(rec.subject[frows], frows)
+
+    def _truth_pairs(self, label: str, agency: Agency, users: np.ndarray,
+                     filter_lists: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        keys, rows = self.truth[(label, agency.kind)]
+        pos, r = expand_matches(keys, rows, users)
+        if filter_lists and r.size:
+            keep = np.isin(self.registry.records.list_id[r], agency.black_list_ids)
+            pos, r = pos[keep], r[keep]
+        return pos, r
+
+    def _exempt_key(self, agency_node: int, subjects: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        span = max(self.people.n, self.firms.n) + 1
+        return (rows.astype(np.int64) * (len(self.node_names) + 1) + agency_node) * span + subjects
+
+    def is_exempt(self, agency_node: int, subjects: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Whether an upheld appeal exempts each (subject, record) at this agency or everywhere."""
+        if self.exempt_keys.size == 0:
+            return np.zeros(subjects.size, dtype=bool)
+        out = np.zeros(subjects.size, dtype=bool)
+        keys = self.exempt_keys
+        for target in (agency_node, len(self.node_names)):
+            k = self._exempt_key(target, subjects, rows)
+            pos = np.minimum(np.searchsorted(keys, k), keys.size - 1)
+            out |= keys[pos] == k
+        return out
+
+    def serve(self, agency: Agency, users: np.ndarray, t: int) -> None:
+        """Check today's users against the agency's copy; sanction, reward, or miss; classify."""
+        n = users.size
+        kind = agency.kind
+        cfg = agency.config
+        people = self.people
+        # Ground truth: rightly listed users (on a list this agency enforces), and anyone listed.
+        tpos, trow = self._truth_pairs("legit", agency, users)
+        lpos, _ = self._truth_pairs("listed", agency, users)
+        scoring = cfg.scoring
+        if scoring is not None:
+            allowance = scoring.points_start - scoring.threshold
+            n_true = np.bincount(tpos, minlength=n)
+            sanctionable = n_true * scoring.points_per_record > allowance
+        else:
+            sanctionable = np.zeros(n, dtype=bool)
+            sanctionable[tpos] = True
+        listed_any = np.zeros(n, dtype=bool)
+        listed_any[lpos] = True
+        rng = self.streams.get(f"evasion.{agency.name}", t)
+        evaded = listed_any & (rng.random(n) < cfg.evasion_probability)
+
+        names = None if agency.serves_firms else people.name[users]
+        juris = None if agency.serves_firms else people.jurisdiction[users]
+        pos, rows, via = agency.index.pairs(users, names, juris)
+        keep = ~evaded[pos]
+        if self.exempt_keys.size:
+            keep &= ~self.is_exempt(agency.node, users[pos], rows)
+        pos, rows, via = pos[keep], rows[keep], via[keep]
+        code = classify_pairs(self, agency, users[pos], rows, via, t)
+        order = np.lexsort((code, pos))
+        pos, rows, via, code = pos[order], rows[order], via[order], code[order]
+        first = np.ones(pos.size, dtype=bool)
+        first[1:] = pos[1:] != pos[:-1]
+        if scoring is not None:
+            n_match = np.bincount(pos, minlength=n)
+            hit = n_match * scoring.points_per_record > allowance
+            first &= hit[pos]
+        bpos, brow, bvia, bcode = pos[first], rows[first], via[first], code[first]
+        # A deserved sanction is correct even if it came through someone else's record.
+        bcode = np.where(sanctionable[bpos], C_CORRECT, bcode).astype(np.int8)
+        subjects = users[bpos]
+        self.events.add(t, "sanction", kind, subjects, bcode, agency.node, brow, bvia)
+        c = self.counters
+        c.add("sanctions", t, bpos.size)
+        c.add(f"sanctions_by_agency.{agency.name}", t, bpos.size)
+        wrong = bcode != C_CORRECT
+        c.add("wrongful_sanctions", t, int(wrong.sum()))
+        for cause in WRONGFUL_CAUSES:
+            c.add(f"wrongful_sanctions.{cause}", t, int((bcode == CAUSE[cause]).sum()))
+        sanctioned = np.zeros(n, dtype=bool)
+        sanctioned[bpos] = True
+
+        # Misses: rightly listed users who got through.
+        missed = sanctionable & ~sanctioned
+        if missed.any():
+            sel = missed[tpos]
+            mpos, mrow = tpos[sel], trow[sel]
+            firstm = np.ones(mpos.size, dtype=bool)
+            firstm[1:] = mpos[1:] != mpos[:-1]
+            mpos, mrow = mpos[firstm], mrow[firstm]
+            mcause = miss_causes(self, agency, users[mpos], mrow, t)
+            if self.exempt_keys.size:
+                mcause[self.is_exempt(agency.node, users[mpos], mrow)] = CAUSE["exempted"]
+            mcause[evaded[mpos]] = CAUSE["evaded"]
+            self.events.add(t, "miss", kind, users[mpos], mcause, agency.node, mrow)
+            c.add("missed_sanctions", t, mpos.size)
+            for cause in np.unique(mcause):
+                from simulation.metrics import CAUSES
+                c.add(f"missed_sanctions.{CAUSES[cause]}", t, int((mcause == cause).sum()))
+        # Deterrence signal: how often the lists bite the rightly listed, by jurisdiction.
+        if sanctionable.any():
+            jur = (self.firms.jurisdiction if agency.serves_firms else people.jurisdiction)[
+                users[sanctionable]]
+            np.add.at(self.bite_den, jur, 1.0)
+            jur_hit = jur[sanctioned[sanctionable]]
+            np.add.at(self.bite_num, jur_hit, 1.0)
+        c.add("evasions", t, int(evaded.sum()))
+
+        self._after_sanctions(agency, subjects, brow, bcode, t)
+        if agency.red_list is not None:
+            self._rewards(agency, users, t)
+
+    def _after_sanctions(self, agency: Agency, subjects: np.ndarray, rows: np.ndarray,
+                         code: np.ndarray, t: int) -> None:
+        """Retries, the push to pay, legitimacy loss and appeals after today's sanctions."""
+        if subjects.size == 0:
+            return
+        cfg = agency.config
+        rng = self.streams.get(f"after_sanction.{agency.name}", t)
+        u = rng.random((3, subjects.size))
+        agency.retries = subjects[u[0] < cfg.retry_probability]
+        rec = self.registry.records
+        correct = code == C_CORRECT
+        # Push: a rightly sanctioned debtor may pay (the regime's intended effect).
+        if correct.any():
+            cases = rec.case[rows[correct]]
+            jur = rec.jurisdiction[rows[correct]]
+            ok = cases >= 0
+            b = np.array([self.local("behaviour", int(j)).compliance_after_sanction for j in jur])
+            push = ok & (u[1][correct] < b)
+            pushed = cases[push]
+            pushed = pushed[self.cases.status[pushed] == LISTED]
+            self.cases.pushed[pushed] = True
+        wrong = ~correct
+        if wrong.any() and agency.kind == PERSON:
+            victims = subjects[wrong]
+            jur = self.people.jurisdiction[victims]
+            loss = np.array([self.local("behaviour", int(j)).legitimacy_loss_wrongful
+                             for j in range(self.n_jurisdictions)])[jur]
+            before = self.people.legitimacy[victims].astype(np.float64)
+            after = np.maximum(before - loss, 0.0)
+            np.maximum.at(after, np.arange(after.size), 0.0)
+            self.people.legitimacy[victims] = after.astype(np.float32)
+            self.legitimacy_sum += float((after - before).sum())
+            counts = np.bincount(jur, minlength=self.n_jurisdictions).astype(np.float64)
+            for j in np.flatnonzero(counts):
+                beh = self.local("behaviour", int(j))
+                self.juris_penalty[j] += beh.legitimacy_loss_observed * counts[j] / max(
+                    self.juris_people[j], 1.0)
+        self._file_appeals(agency, subjects, rows, code, u[2], t)
+
+    def _file_appeals(self, agency: Agency, subjects: np.ndarray, rows: np.ndarray,
+                      code: np.ndarray, u: np.ndarray, t: int) -> None:
+        rec = self.registry.records
+        jur = rec.jurisdiction[rows].astype(np.int64)
+        means = (self.firms.means if agency.serves_firms else self.people.means)[subjects]
+        p = np.zeros(subjects.size)
+        for j in np.unique(jur):
+            ap = self.courts[int(j)].appeals_params
+            if not ap.enabled:
+                continue
+            sel = jur == j
+            wrong = code[sel] != C_CORRECT
+            pw = behaviour.appeal_probability(ap.file_probability_wrongful, means[sel],
+                                              ap.means_effect)
+            pr = behaviour.appeal_probability(ap.file_probability_rightful, means[sel],
+                                              ap.means_effect)
+            p[sel] = np.where(wrong, pw, pr)
+        files = np.flatnonzero(u < p)
+        new = []
+        for i in files:
+            key = (agency.kind, int(subjects[i]), int(rows[i]))
+            if key not in self.open_appeals:
+                self.open_appeals.add(key)
+                new.append(i)
+        if not new:
+            return
+        idx = np.asarray(new)
+        ids = self.appeals.append(
+            subject_kind=agency.kind, subject=subjects[idx], record=rows[idx], agency=agency.node,
+            court=jur[idx], cause=code[idx], valid=code[idx] != C_CORRECT, filed_day=t,
+        )
+        for j in np.unique(jur[idx]):
+            self.courts[int(j)].desk.file(ids[jur[idx] == j])
+        self.events.add(t, "appeal_filed", agency.kind, subjects[idx], code[idx], agency.node,
+                        rows[idx])
+        self.counters.add("appeals_filed", t, idx.size)
+
+    def decide_appeals(self, ids: np.ndarray, t: int, court: Court) -> None:
+        """Decide appeals due today; remedy the upheld ones within the remedy scope."""
+        ap = court.appeals_params
+        a = self.appeals
+        rng = self.streams.get("appeals.decision", t, court.jurisdiction)
+        right = rng.random(ids.size) < ap.accuracy
+        upheld = np.where(right, a.valid[ids], ~a.valid[ids])
+        a.upheld[ids] = upheld
+        a.status[ids] = 1
+        for i in ids:
+            self.open_appeals.discard((int(a.subject_kind[i]), int(a.subject[i]), int(a.record[i])))
+        self.events.add(t, "appeal_decided", a.subject_kind[ids], a.subject[ids],
+                        np.where(upheld, CAUSE["appeal_upheld"], CAUSE["appeal_rejected"]),
+                        a.agency[ids], a.record[ids])
+        self.counters.add("appeals_decided", t, ids.size)
+        self.counters.add("appeals_upheld", t, int(upheld.sum()))
+        win = ids[upheld]
+        if win.size == 0:
+            return
+        everywhere = ap.remedy_scope == "all_copies"
+        new_keys = []
+        for i in win:
+            cause, row = int(a.cause[i]), int(a.record[i])
+            agency_node = int(a.agency[i])
+            if cause == C_STALE:
+                if everywhere:
+                    self.registry.delete_everywhere(np.array([row]), t)
+                else:
+                    self.registry.deleted[agency_node, row] = min(
+                        int(self.registry.deleted[agency_node, row]), t)
+            elif cause == C_SOURCE and everywhere:
+                self.delete_records(np.array([row]), t, CAUSE["appeal_upheld"])
+                self.registry.delete_everywhere(np.array([row]), t)
+                case = int(self.registry.records.case[row])
+                if case >= 0 and self.cases.status[case] == LISTED:
+                    self.cases.status[case] = REMEDIED
+                    self.cases.closed_day[case] = t
+                    self.courts[int(self.cases.court[case])]._close(np.array([case]))
+            else:
+                target = len(self.node_names) if everywhere else agency_node
+                key = self._exempt_key(target, np.array([a.subject[i]]), np.array([row]))[0]
+                new_keys.append(int(key))
+                self.exempt.setdefault(int(key), t)
+        if new_keys:
+            self.exempt_keys = np.unique(np.concatenate([self.exempt_keys,
+                                                         np.asarray(new_keys, dtype=np.int64)]))
+        persons = a.subject[win][a.subject_kind[win] == PERSON]
+        if persons.size:
+            gain = ap_gain = self.local("behaviour", court.jurisdiction).legitimacy_gain_remedy
+            before = self.people.legitimacy[persons].astype(np.float64)
+            after = np.minimum(before + gain, 1.0)
+            self.people.legitimacy[persons] = after.astype(np.float32)
+            self.legitimacy_sum += float((after - before).sum())
+            del ap_gain
+
+    def _rewards(self, agency: Agency, users: np.ndarray, t: int) -> None:
+        """Redlist rewards at service time, classified: eligible, or why not."""
+        m_rows = self.present_rows(agency.node, t, np.asarray([agency.red_list]))
+        if m_rows.size == 0:
+            return
+        from simulation.registry import MatchIndex
+        index = MatchIndex(self.registry, agency.node, m_rows, agency.rule, agency.serves_firms,
+                           False, self.n_jurisdictions)
+        names = None if agency.serves_firms else self.people.name[users]
+        juris = None if agency.serves_firms else self.people.jurisdiction[users]
+        pos, rows, via = index.pairs(users, names, juris)
+        if pos.size == 0:
+            return
+        first = np.ones(pos.size, dtype=bool)
+        order = np.argsort(pos, kind="stable")
+        pos, rows, via = pos[order], rows[order], via[order]
+        first[1:] = pos[1:] != pos[:-1]
+        pos, rows, via = pos[first], rows[first], via[first]
+        subj = users[pos]
+        rec = self.registry.records
+        about = rec.subject[rows] == subj
+        bpos, _ = self._truth_pairs("legit", agency, subj, filter_lists=False)
+        blacklisted = np.zeros(subj.size, dtype=bool)
+        blacklisted[bpos] = True
+        code = np.full(subj.size, CAUSE["eligible"], dtype=np.int8)
+        code[blacklisted] = CAUSE["blacklisted_elsewhere"]
+        code[rec.deleted_day[rows] <= t] = CAUSE["stale_record"]
+        code[~about & (via == 1)] = CAUSE["id_error"]
+        code[~about & (via == 2)] = CAUSE["name_collision"]
+        self.events.add(t, "reward", agency.kind, subj, code, agency.node, rows, via)
+        self.counters.add("rewards", t, subj.size)
+        self.counters.add("ineligible_rewards", t, int((code != CAUSE["eligible"]).sum()))
+
+    def _end_of_day(self, t: int) -> None:
+        c = self.counters
+        for j in range(self.n_jurisdictions):
+            if self.bite_den[j] > 0:
+                mem = self.local("behaviour", j).bite_memory_days
+                self.bite[j] = behaviour.smooth(self.bite[j], self.bite_num[j] / self.bite_den[j],
+                                                mem)
+        self.bite_num[:] = 0
+        self.bite_den[:] = 0
+        rec = self.registry.records
+        active = self.active_today if self.active_today.size == rec.n else \
+            self.registry.active_at_source(t)
+        court_list = rec.list_id[: rec.n] == self.list_index["court_blacklist"]
+        kinds = rec.subject_kind[: rec.n]
+        c.set("listed_stock.individuals", t, int((active & court_list & (kinds == PERSON)).sum()))
+        c.set("listed_stock.firms", t, int((active & court_list & (kinds == FIRM)).sum()))
+        c.set("listed_stock.all_lists", t,
+              int((active & (rec.color[: rec.n] == BLACK)).sum()))
+        c.set("appeals_backlog", t, sum(court.desk.backlog for court in self.courts))
+        c.set("legitimacy_mean", t, self.legitimacy_mean())
+        c.set("perceived_bite", t, float(self.bite.mean()))
+
+    def run(self) -> None:
+        """Run all the scenario's days (Mesa's ``run_for``)."""
+        self.run_for(self.days - (self.day + 1))
+
+
+def _sorted_pairs(keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    order = np.argsort(keys, kind="stable")
+    return keys[order].astype(np.int64), rows[order].astype(np.int64)
+
+
+__all__ = ["JointSanctionsModel", "C_ID", "C_NAME", "C_STALE_REP", "C_SOURCE"]

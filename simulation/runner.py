@@ -1,0 +1,140 @@
+"""Run a scenario and write its outputs: the one entry point scripts and the CLI share."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from simulation.errors import ScenarioError
+from simulation.metrics import summarise
+from simulation.model import JointSanctionsModel
+from simulation.scenario import Scenario, load_scenario, to_toml
+
+PACKAGES = ("mesa", "numpy", "pandas", "pyarrow", "pydantic", "matplotlib")
+
+
+@dataclass
+class RunResult:
+    """What one run produced: the summary, the daily time series and every event."""
+
+    scenario: Scenario
+    seed: int
+    summary: dict[str, float]
+    timeseries: pd.DataFrame
+    events: pd.DataFrame
+    wall_time_s: float
+    model: JointSanctionsModel | None = field(default=None, repr=False)
+
+    def write(self, out_dir: str | Path) -> Path:
+        """Write every output into ``out_dir`` atomically (temporary folder, then rename).
+
+        Refuses to overwrite an existing folder (ScenarioError).
+        """
+        out = Path(out_dir)
+        if out.exists():
+            raise ScenarioError("output folder exists; choose another --out or remove it",
+                                file=str(out))
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        try:
+            (tmp / "summary.json").write_text(json.dumps(_json_safe(self.summary), indent=2) + "\n")
+            self.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
+            self.events.to_parquet(tmp / "events.parquet", index=False)
+            (tmp / "scenario.toml").write_text(to_toml(self.scenario))
+            (tmp / "manifest.json").write_text(json.dumps(self.manifest(), indent=2) + "\n")
+            os.rename(tmp, out)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return out
+
+    def manifest(self) -> dict[str, Any]:
+        """Provenance: versions, git commit, seed, wall time."""
+        return {
+            "package": "joint-sanctions",
+            "version": _version("joint-sanctions"),
+            "git_commit": git_commit(),
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+            "dependencies": {p: _version(p) for p in PACKAGES},
+            "scenario": self.scenario.name,
+            "seed": self.seed,
+            "days": self.scenario.days,
+            "wall_time_s": round(self.wall_time_s, 3),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def git_commit() -> str | None:
+    """The commit of the source tree this package runs from, if it is a git checkout."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
+                             text=True, timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def _json_safe(summary: dict[str, float]) -> dict[str, float | None]:
+    return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in summary.items()}
+
+
+def run(scenario: Scenario | str | Path, *, seed: int | None = None, days: int | None = None,
+        overrides: dict[str, Any] | None = None, keep_model: bool = False) -> RunResult:
+    """Run one scenario (a Scenario or a TOML path) and return its results in memory."""
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario, overrides)
+    elif overrides:
+        from simulation.scenario import build_scenario
+        scenario = build_scenario(scenario.model_dump(mode="json"), overrides)
+    updates: dict[str, Any] = {}
+    if seed is not None:
+        updates["seed"] = int(seed)
+    if days is not None:
+        updates["days"] = int(days)
+    if updates:
+        from simulation.scenario import build_scenario
+        scenario = build_scenario(scenario.model_dump(mode="json"), updates)
+    start = time.perf_counter()
+    model = JointSanctionsModel(scenario)
+    model.run()
+    summary = summarise(model)
+    timeseries = model.counters.frame()
+    events = model.events.frame(model.node_names)
+    wall = time.perf_counter() - start
+    return RunResult(scenario=scenario, seed=scenario.seed, summary=summary,
+                     timeseries=timeseries, events=events, wall_time_s=wall,
+                     model=model if keep_model else None)
+
+
+def default_out_dir(scenario: Scenario, root: str | Path = "results") -> Path:
+    """results/<scenario>/<timestamp>-seed<N>/, never an existing folder."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = Path(root) / scenario.name / f"{stamp}-seed{scenario.seed}"
+    out, k = base, 1
+    while out.exists():
+        k += 1
+        out = base.with_name(f"{base.name}-{k}")
+    return out
