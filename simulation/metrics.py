@@ -235,7 +235,7 @@ def _wrongful_days(model, subj, skind, agency, record, day) -> int:  # noqa: ANN
         order = np.argsort(keys)
         keys, granted = keys[order], granted[order]
         for target in (agency.astype(np.int64), np.full(subj.size, len(model.node_names))):
-            k = model._exempt_key(target, subj, record)
+            k = model.exempt_key(target, subj, record)
             pos = np.minimum(np.searchsorted(keys, k), keys.size - 1)
             hit = keys[pos] == k
             end[hit] = np.minimum(end[hit], granted[pos[hit]])

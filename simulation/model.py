@@ -18,11 +18,8 @@ from simulation import behaviour
 from simulation.appeals import new_appeals_table
 from simulation.institutions import (
     C_CORRECT,
-    C_ID,
-    C_NAME,
     C_SOURCE,
     C_STALE,
-    C_STALE_REP,
     LISTED,
     REMEDIED,
     Agency,
@@ -31,7 +28,7 @@ from simulation.institutions import (
     classify_pairs,
     miss_causes,
 )
-from simulation.metrics import CAUSE, WRONGFUL_CAUSES, Counters, EventLog
+from simulation.metrics import CAUSE, CAUSES, WRONGFUL_CAUSES, Counters, EventLog
 from simulation.network import build_network, jurisdiction_section, list_names
 from simulation.population import Firms, Individuals
 from simulation.registry import (
@@ -42,6 +39,7 @@ from simulation.registry import (
     NEVER,
     PERSON,
     RED,
+    MatchIndex,
     Registry,
     expand_matches,
 )
@@ -261,7 +259,9 @@ class JointSanctionsModel(mesa.Model):
             pos, r = pos[keep], r[keep]
         return pos, r
 
-    def _exempt_key(self, agency_node: int, subjects: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    def exempt_key(self, agency_node: int | np.ndarray, subjects: np.ndarray,
+                   rows: np.ndarray) -> np.ndarray:
+        """Integer key of (record, agency or everywhere, subject) for the exemption set."""
         span = max(self.people.n, self.firms.n) + 1
         return (rows.astype(np.int64) * (len(self.node_names) + 1) + agency_node) * span + subjects
 
@@ -272,7 +272,7 @@ class JointSanctionsModel(mesa.Model):
         out = np.zeros(subjects.size, dtype=bool)
         keys = self.exempt_keys
         for target in (agency_node, len(self.node_names)):
-            k = self._exempt_key(target, subjects, rows)
+            k = self.exempt_key(target, subjects, rows)
             pos = np.minimum(np.searchsorted(keys, k), keys.size - 1)
             out |= keys[pos] == k
         return out
@@ -345,7 +345,6 @@ class JointSanctionsModel(mesa.Model):
             self.events.add(t, "miss", kind, users[mpos], mcause, agency.node, mrow)
             c.add("missed_sanctions", t, mpos.size)
             for cause in np.unique(mcause):
-                from simulation.metrics import CAUSES
                 c.add(f"missed_sanctions.{CAUSES[cause]}", t, int((mcause == cause).sum()))
         # Deterrence signal: how often the lists bite the rightly listed, by jurisdiction.
         if sanctionable.any():
@@ -389,7 +388,6 @@ class JointSanctionsModel(mesa.Model):
                              for j in range(self.n_jurisdictions)])[jur]
             before = self.people.legitimacy[victims].astype(np.float64)
             after = np.maximum(before - loss, 0.0)
-            np.maximum.at(after, np.arange(after.size), 0.0)
             self.people.legitimacy[victims] = after.astype(np.float32)
             self.legitimacy_sum += float((after - before).sum())
             counts = np.bincount(jur, minlength=self.n_jurisdictions).astype(np.float64)
@@ -476,7 +474,7 @@ class JointSanctionsModel(mesa.Model):
                     self.courts[int(self.cases.court[case])]._close(np.array([case]))
             else:
                 target = len(self.node_names) if everywhere else agency_node
-                key = self._exempt_key(target, np.array([a.subject[i]]), np.array([row]))[0]
+                key = self.exempt_key(target, np.array([a.subject[i]]), np.array([row]))[0]
                 new_keys.append(int(key))
                 self.exempt.setdefault(int(key), t)
         if new_keys:
@@ -484,19 +482,17 @@ class JointSanctionsModel(mesa.Model):
                                                          np.asarray(new_keys, dtype=np.int64)]))
         persons = a.subject[win][a.subject_kind[win] == PERSON]
         if persons.size:
-            gain = ap_gain = self.local("behaviour", court.jurisdiction).legitimacy_gain_remedy
+            gain = self.local("behaviour", court.jurisdiction).legitimacy_gain_remedy
             before = self.people.legitimacy[persons].astype(np.float64)
             after = np.minimum(before + gain, 1.0)
             self.people.legitimacy[persons] = after.astype(np.float32)
             self.legitimacy_sum += float((after - before).sum())
-            del ap_gain
 
     def _rewards(self, agency: Agency, users: np.ndarray, t: int) -> None:
         """Redlist rewards at service time, classified: eligible, or why not."""
         m_rows = self.present_rows(agency.node, t, np.asarray([agency.red_list]))
         if m_rows.size == 0:
             return
-        from simulation.registry import MatchIndex
         index = MatchIndex(self.registry, agency.node, m_rows, agency.rule, agency.serves_firms,
                            False, self.n_jurisdictions)
         names = None if agency.serves_firms else self.people.name[users]
@@ -556,4 +552,4 @@ def _sorted_pairs(keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.nd
     return keys[order].astype(np.int64), rows[order].astype(np.int64)
 
 
-__all__ = ["JointSanctionsModel", "C_ID", "C_NAME", "C_STALE_REP", "C_SOURCE"]
+__all__ = ["JointSanctionsModel"]
