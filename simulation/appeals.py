@@ -8,6 +8,7 @@ exempted from that record; a stale record is deleted; a wrongful listing is deli
 
 from __future__ import annotations
 
+import math
 from collections import deque
 
 import numpy as np
@@ -48,8 +49,11 @@ class AppealsDesk:
         self.queue.extend(int(a) for a in appeal_ids)
 
     def take_up(self, day: int, capacity: float, review_days: int, table: Table) -> None:
-        """Take cases from the queue within today's capacity (fractional capacity accumulates)."""
-        self.credit = min(self.credit + capacity, capacity + 1.0)
+        """Take cases from the queue within today's capacity (fractional capacity accumulates).
+
+        At most ``ceil(capacity)`` cases a day: unused capacity is not banked beyond that.
+        """
+        self.credit = min(self.credit + capacity, float(math.ceil(capacity)))
         while self.queue and self.credit >= 1.0:
             a = self.queue.popleft()
             self.credit -= 1.0
