@@ -1,0 +1,493 @@
+"""One case's story in plain language: judgment, listing, how the record travelled, each sanction.
+
+Events do not store names or the state of every copy, so a trace rebuilds the run from its
+resolved ``scenario.toml`` (runs are deterministic: the rerun is the same run) and reads the
+registry: who each record names, when it reached each agency's copy, whether the ID was lost on
+the way and when (if ever) the deletion arrived.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from simulation.errors import ScenarioError
+from simulation.viz.figures import RunData, load_run
+from simulation.viz.style import cause_label
+
+NEVER = np.iinfo(np.int32).max
+PERSON, FIRM = 0, 1
+
+# Romanised surnames and given names, most common first, for readable namesakes ("Wang Wei").
+SURNAMES = (
+    "Wang Li Zhang Liu Chen Yang Huang Zhao Wu Zhou Xu Sun Ma Zhu Hu Guo He Gao Lin Luo Zheng Liang "
+    "Xie Song Tang Han Feng Deng Cao Peng Zeng Xiao Tian Dong Yuan Pan Cai Jiang Yu Du Ye Cheng Su "
+    "Lü Ding Ren Shen Yao Lu Jin Fu Zhong Cui Tan Qiu Xia Lei Kong Bai Mao Shi Qian Fan Wei Dai"
+).split()
+GIVEN = (
+    "Wei Fang Min Jing Na Jun Qiang Lei Yang Yong Yan Jie Tao Ming Chao Xiuying Xia Ping Gang Hui "
+    "Hua Juan Ying Hong Jian Bo Bin Hao Xin Lin Yu Dan Ning Kai Feng Rui Jia Qing Lan Fei Zhen"
+).split()
+
+LISTING_REASONS = {
+    "unwilling": "able to pay but did not",
+    "unable": "unable to pay (listing them is wrong at source)",
+    "clerical": "a clerical error: they had paid on time",
+    "agency_list": "on the agency's own blacklist",
+    "not_legally_defined": "on an agency list without a legal basis (wrong at source)",
+    "redlist": "admitted to a redlist",
+}
+DELIST_REASONS = {"paid": "the debt was paid", "expired": "the listing term expired",
+                  "appeal_upheld": "an appeal was upheld", "redlist": "the redlist term ended"}
+
+
+def _bijective(index: int, words: tuple[str, ...] | list[str]) -> str:
+    """Index -> unique word sequence (bijective base-len(words) numeration), e.g. 'Xiuyingwei'."""
+    parts = []
+    k = index + 1
+    base = len(words)
+    while k > 0:
+        k -= 1
+        parts.append(words[k % base])
+        k //= base
+    return parts[0] + "".join(p.lower() for p in parts[1:])
+
+
+@lru_cache(maxsize=8)
+def _name_order(distinct_names: int) -> tuple[np.ndarray, int] | None:
+    """For each name id (rank in the pool), its flat (surname, given) index; None if huge."""
+    from simulation.names import GIVEN_NAME_EXPONENT, SURNAME_EXPONENT, SURNAME_SHIFT
+    from simulation.names import SURNAMES as N_SURNAMES
+
+    # Same pool as simulation.names.name_pool, keeping which (surname, given) each rank is.
+    if distinct_names > 20_000_000:
+        return None
+    n_surnames = max(1, min(N_SURNAMES, distinct_names))
+    n_given = max(1, distinct_names // n_surnames)
+    k = np.arange(1, n_surnames + 1, dtype=float)
+    surname = (k + SURNAME_SHIFT) ** -SURNAME_EXPONENT
+    g = np.arange(1, n_given + 1, dtype=float) ** -GIVEN_NAME_EXPONENT
+    full = np.outer(surname / surname.sum(), g / g.sum()).ravel()
+    return np.argsort(-full, kind="stable"), n_given
+
+
+def display_name(name_id: int, distinct_names: int) -> str:
+    """A readable, stable romanised name for a name id (the same id always reads the same)."""
+    order = _name_order(distinct_names)
+    if order is None or name_id < 0 or name_id >= order[0].size:
+        return f"Name-{name_id}"
+    flat = int(order[0][name_id])
+    s, g = divmod(flat, order[1])
+    return f"{_bijective(s, SURNAMES)} {_bijective(g, GIVEN)}"
+
+
+# ---------------------------------------------------------------------------- the rebuilt world
+
+
+@dataclass
+class Case:
+    """A run read back plus its rebuilt model (registry, people, firms, cases, appeals)."""
+
+    run: RunData
+    model: object
+    events: pd.DataFrame
+    reproduced: bool
+
+    @property
+    def names(self) -> list[str]:
+        """Node names (courts, agencies, platforms) by index."""
+        return list(self.model.node_names)  # type: ignore[attr-defined]
+
+
+def rebuild(run_dir: str | Path) -> Case:
+    """Rerun a run folder's resolved scenario with the model kept; flags if it differs."""
+    from simulation import load_scenario
+    from simulation.runner import run as run_scenario
+
+    data = load_run(run_dir)
+    scen = Path(run_dir) / "scenario.toml"
+    if not scen.exists():
+        raise ScenarioError("run folder has no scenario.toml; cannot rebuild the case",
+                            file=str(run_dir))
+    result = run_scenario(load_scenario(scen), keep_model=True)
+    keys = ("sanctions", "wrongful_sanctions", "judgments", "listings")
+    reproduced = all(
+        data.summary.get(k) is None or np.isnan(data.summary.get(k, np.nan)) or
+        abs(float(data.summary[k]) - float(result.summary.get(k, np.nan))) < 1e-9
+        for k in keys if k in data.summary)
+    events = result.events
+    return Case(run=data, model=result.model, events=events, reproduced=reproduced)
+
+
+def _person_name(case: Case, person: int) -> str:
+    m = case.model
+    return display_name(int(m.people.name[person]), m.config.population.distinct_names)  # type: ignore
+
+
+def _who(case: Case, person: int) -> str:
+    m = case.model
+    jname = m.config.population.names()[int(m.people.jurisdiction[person])]  # type: ignore
+    return f"{_person_name(case, person)} (person {person}, {jname})"
+
+
+def _jname(case: Case, j: int) -> str:
+    names = case.model.config.population.names()  # type: ignore[attr-defined]
+    return names[j] if 0 <= j < len(names) else "national"
+
+
+def _record_owner(case: Case, row: int) -> str:
+    rec = case.model.registry.records  # type: ignore[attr-defined]
+    if int(rec.subject_kind[row]) == PERSON:
+        return _who(case, int(rec.subject[row]))
+    return f"firm {int(rec.subject[row])}"
+
+
+def _entered_id_text(case: Case, row: int) -> str:
+    rec = case.model.registry.records  # type: ignore[attr-defined]
+    kind = int(rec.subject_kind[row])
+    true = int(rec.subject[row])
+    entered = int(rec.entered_id[row])
+    what = "ID" if kind == PERSON else "credit code"
+    if entered == true:
+        text = f"its {what} was entered correctly"
+    elif entered == -1:
+        text = f"its {what} was left blank"
+    elif entered == -2:
+        text = f"its {what} was mistyped into an invalid number"
+    else:
+        other = _who(case, entered) if kind == PERSON else f"firm {entered}"
+        text = f"its {what} was mistyped into {other}'s"
+    if kind == FIRM:
+        rep = int(rec.rep_true[row])
+        if rep >= 0:
+            text += f"; it names {_who(case, rep)} as legal representative"
+    return text
+
+
+def _travel(case: Case, row: int, brief: bool = False) -> list[str]:
+    """How one record reached (or never reached) each copy."""
+    m = case.model
+    reg = m.registry  # type: ignore[attr-defined]
+    days = int(m.days)  # type: ignore[attr-defined]
+    source = int(reg.records.source[row])
+    arrived, lost, never = [], [], []
+    for node in reg.nodes:
+        if node.index == source or node.kind == "court":
+            continue
+        a = int(reg.arrive[node.index, row])
+        if a == NEVER or a >= days:
+            never.append(node.name)
+            continue
+        item = f"{node.name} (day {a})"
+        (lost if reg.id_lost[node.index, row] else arrived).append(item)
+    lines = []
+    if arrived:
+        lines.append("The record reached " + ", ".join(arrived) + ".")
+    if lost:
+        lines.append("It reached these copies with the ID lost in transfer: " + ", ".join(lost) + ".")
+    if never and not brief:
+        lines.append("It never reached " + ", ".join(never) + ".")
+    elif never:
+        lines.append(f"It never reached {len(never)} other copies.")
+    return lines
+
+
+def _deletion_travel(case: Case, row: int) -> list[str]:
+    """Which copies the deletion of a record reached late or never (they kept a stale record)."""
+    m = case.model
+    reg = m.registry  # type: ignore[attr-defined]
+    days = int(m.days)  # type: ignore[attr-defined]
+    deleted_src = int(reg.records.deleted_day[row])
+    if deleted_src >= days:
+        return []
+    late, never = [], []
+    for node in reg.nodes:
+        a = int(reg.arrive[node.index, row])
+        if node.kind == "court" or a == NEVER or a >= days:
+            continue
+        d = int(reg.deleted[node.index, row])
+        if d >= days:
+            never.append(node.name)
+        elif d > deleted_src:
+            late.append(f"{node.name} ({d - deleted_src} days late)")
+    lines = []
+    if late:
+        lines.append("The deletion reached " + ", ".join(late) + ".")
+    if never:
+        lines.append("The deletion never reached " + ", ".join(never) +
+                     " (a stale record stays there).")
+    if not late and not never:
+        lines.append("The deletion reached every copy the same day.")
+    return lines
+
+
+def _who_other(case: Case, person: int) -> str:
+    m = case.model
+    jname = m.config.population.names()[int(m.people.jurisdiction[person])]  # type: ignore
+    return f"{_person_name(case, person)} (person {person}, {jname}, another person)"
+
+
+def _sanction_text(case: Case, subject: int, kind: int, row: int, match: str) -> str:
+    rec = case.model.registry.records  # type: ignore[attr-defined]
+    how = {"id": "by ID", "name": "by name"}.get(match, "")
+    owner_kind, owner = int(rec.subject_kind[row]), int(rec.subject[row])
+    if kind == FIRM:
+        whose = "its own record" if owner == subject else f"record #{row} of firm {owner} (another firm)"
+        return f"matched {how} to {whose} #{row}" if owner == subject else f"matched {how} to {whose}"
+    if owner_kind == PERSON:
+        if owner == subject:
+            return f"matched {how} to their own record #{row}"
+        return f"matched {how} to record #{row} of {_who_other(case, owner)}"
+    rep = int(rec.rep_true[row])
+    now = int(case.model.firms.representative[owner]) if case.model.firms.n else -1  # type: ignore
+    if rep == subject:
+        tail = "they were its legal representative" + (" but no longer are" if now != subject else "")
+        return f"matched {how} to record #{row} of firm {owner} ({tail})"
+    return (f"matched {how} to record #{row} of firm {owner}, whose representative is "
+            f"{_who_other(case, rep) if rep >= 0 else 'unknown'}")
+
+
+def _runs(df: pd.DataFrame, keys: list[str]) -> list[tuple[tuple, pd.DataFrame]]:
+    """Consecutive groups of rows with equal keys (rows already in day order)."""
+    if df.empty:
+        return []
+    k = df[keys].astype(str).agg("|".join, axis=1)
+    block = (k != k.shift()).cumsum()
+    return [(tuple(g.iloc[0][keys]), g) for _, g in df.groupby(block, sort=False)]
+
+
+def _days_text(g: pd.DataFrame) -> str:
+    a, b = int(g["day"].min()), int(g["day"].max())
+    return f"Day {a}" if a == b else f"Days {a}-{b}"
+
+
+def _times(n: int) -> str:
+    return "once" if n == 1 else f"{n} times"
+
+
+# ---------------------------------------------------------------------------- spans
+
+
+def wrongful_spans(case: Case) -> pd.DataFrame:
+    """Per victim: first wrongful sanction, the day the last wrong match ended, span, count.
+
+    A wrong (subject, agency, record) match lasts until the record leaves that copy, an upheld
+    appeal exempts the subject, or the run ends (as in the summary's wrongful_sanction_days).
+    """
+    ev = case.events
+    w = ev[ev["wrongful"]]
+    cols = ["subject_kind", "subject", "first_day", "end_day", "span_days", "wrongful_sanctions",
+            "agencies", "causes"]
+    if w.empty:
+        return pd.DataFrame(columns=cols)
+    m = case.model
+    reg = m.registry  # type: ignore[attr-defined]
+    names = case.names
+    node = w["agency"].astype(str).map({n: i for i, n in enumerate(names)}).to_numpy(np.int64)
+    rows = w["record"].to_numpy(np.int64)
+    subj = w["subject"].to_numpy(np.int64)
+    end = np.minimum(reg.deleted[node, rows], m.days).astype(np.int64)  # type: ignore
+    if m.exempt:  # type: ignore[attr-defined]
+        granted = m.exempt  # type: ignore[attr-defined]
+        key_of = getattr(m, "exempt_key", None) or m._exempt_key
+        for target in (node, np.full(subj.size, len(names))):
+            keys = key_of(target, subj, rows)
+            got = np.array([granted.get(int(k), NEVER) for k in keys], dtype=np.int64)
+            end = np.minimum(end, got)
+    frame = pd.DataFrame({"subject_kind": w["subject_kind"].astype(str).to_numpy(), "subject": subj,
+                          "day": w["day"].to_numpy(np.int64), "end": end,
+                          "agency": w["agency"].astype(str).to_numpy(),
+                          "cause": w["cause"].astype(str).to_numpy()})
+    g = frame.groupby(["subject_kind", "subject"], sort=False)
+    out = g.agg(first_day=("day", "min"), end_day=("end", "max"), wrongful_sanctions=("day", "size"),
+                agencies=("agency", lambda s: ", ".join(sorted(set(s)))),
+                causes=("cause", lambda s: ", ".join(sorted(set(s))))).reset_index()
+    out["span_days"] = np.maximum(out["end_day"] - out["first_day"], 1)
+    out = out.sort_values(["span_days", "wrongful_sanctions", "subject"],
+                          ascending=[False, False, True], kind="stable")
+    return out[cols].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------- stories
+
+
+def _check_subject(case: Case, kind: int, subject: int) -> None:
+    m = case.model
+    pop = m.people if kind == PERSON else m.firms  # type: ignore[attr-defined]
+    what = "person" if kind == PERSON else "firm"
+    if not 0 <= subject < pop.n:
+        hint = f"ids 0-{pop.n - 1:,}" if pop.n else "this run has none"
+        raise ScenarioError(f"no {what} {subject} in this run ({hint})",
+                            field="--person" if kind == PERSON else "--firm")
+
+
+def _header(case: Case, kind: int, subject: int) -> str:
+    m = case.model
+    if kind == PERSON:
+        p = m.people  # type: ignore[attr-defined]
+        n_same = int(p.name_count[subject])
+        same = "a name no one else has" if n_same == 1 else \
+            f"a name shared by {n_same - 1} other {'person' if n_same == 2 else 'people'}"
+        return (f"Person {subject}: {_person_name(case, subject)}, {same}; lives in "
+                f"{_jname(case, int(p.jurisdiction[subject]))}; "
+                f"{'has' if p.digital[subject] else 'has no'} digital footprint.")
+    f = m.firms  # type: ignore[attr-defined]
+    rep = int(f.representative[subject])
+    return (f"Firm {subject} in {_jname(case, int(f.jurisdiction[subject]))}; legal representative "
+            f"at the end of the run: {_who(case, rep)}.")
+
+
+def story(case: Case, kind: int, subject: int, brief: bool = False) -> list[str]:
+    """The lines of one subject's story (kind 0 = person, 1 = firm)."""
+    _check_subject(case, kind, subject)
+    m = case.model
+    rec = m.registry.records  # type: ignore[attr-defined]
+    kind_name = "individual" if kind == PERSON else "firm"
+    ev = case.events
+    mine = ev[(ev["subject_kind"].astype(str) == kind_name) & (ev["subject"] == subject)]
+    mine = mine.sort_values("day", kind="stable")
+    lines = [_header(case, kind, subject)]
+    if mine.empty:
+        lines.append("  Nothing happened to them in this run: no judgment, listing or sanction.")
+        return lines
+    scope = {}
+    for j in range(m.n_jurisdictions):  # type: ignore[attr-defined]
+        scope[j] = m.local("appeals", j).remedy_scope  # type: ignore[attr-defined]
+    items: list[tuple[int, int, int, str]] = []  # (day, priority, order, text)
+    order = 0
+
+    def add(day: int, text: str, priority: int = 0) -> None:
+        nonlocal order
+        items.append((day, priority, order, text))
+        order += 1
+
+    for _, e in mine.iterrows():
+        ev_kind, day = str(e["event"]), int(e["day"])
+        cause, row, agency = str(e["cause"]), int(e["record"]), str(e["agency"])
+        if ev_kind == "judgment":
+            add(day, f"Day {day}: a court judgment ordered them to pay a debt.")
+        elif ev_kind == "compliance":
+            add(day, f"Day {day}: paid the debt " + ("on time." if cause == "on_time"
+                                                      else "after being listed."))
+        elif ev_kind == "listing":
+            list_name = m.registry.list_names[int(rec.list_id[row])]  # type: ignore[attr-defined]
+            text = (f"Day {day}: listed on the {list_name.replace('_', ' ')} by {agency} as "
+                    f"record #{row} (reason: {LISTING_REASONS.get(cause, cause)}); "
+                    f"{_entered_id_text(case, row)}.")
+            add(day, text)
+            for t in _travel(case, row, brief):
+                add(day, f"    {t}")
+        elif ev_kind == "delisting":
+            add(day, f"Day {day}: record #{row} deleted at source "
+                     f"({DELIST_REASONS.get(cause, cause)}).", 1)
+            for t in _deletion_travel(case, row):
+                add(day, f"    {t}", 1)
+        elif ev_kind == "appeal_filed":
+            add(day, f"Day {day}: objected to {agency}'s sanction on record #{row} "
+                     f"(it was {cause_label(cause)}).", 3)
+        elif ev_kind == "appeal_decided":
+            if cause == "appeal_upheld":
+                add(day, f"Day {day}: appeal upheld — {_remedy(case, subject, kind, row, agency, scope)}.", 3)
+            else:
+                add(day, f"Day {day}: appeal rejected; the sanction stands.", 3)
+    sanctions = mine[mine["event"].astype(str) == "sanction"]
+    for (agency, row, match, cause), g in _runs(sanctions, ["agency", "record", "match", "cause"]):
+        verdict = "correct" if cause == "correct" else f"WRONGFUL: {cause_label(cause)}"
+        add(int(g["day"].min()), f"{_days_text(g)}: {agency} denied service {_times(len(g))} — "
+                                 f"{_sanction_text(case, subject, kind, int(row), str(match))} — "
+                                 f"{verdict}.", 2)
+    misses = mine[mine["event"].astype(str) == "miss"]
+    for (agency, cause), g in _runs(misses, ["agency", "cause"]):
+        add(int(g["day"].min()), f"{_days_text(g)}: got through {agency}'s check {_times(len(g))} "
+                                 f"although rightly listed ({cause_label(cause)}).", 2)
+    rewards = mine[mine["event"].astype(str) == "reward"]
+    if len(rewards):
+        bad = rewards[rewards["cause"].astype(str) != "eligible"]
+        add(int(rewards["day"].min()), f"{_days_text(rewards)}: received {len(rewards)} redlist "
+                                       f"reward(s)" + (f", {len(bad)} of them while ineligible."
+                                                       if len(bad) else "."))
+    items.sort()
+    lines += ["  " + text for _, _, _, text in items]
+    spans = wrongful_spans(case)
+    me = spans[(spans["subject_kind"] == kind_name) & (spans["subject"] == subject)]
+    if len(me):
+        r = me.iloc[0]
+        lines.append(f"  In all: wrongly sanctioned {_times(int(r['wrongful_sanctions']))} by "
+                     f"{r['agencies']} ({r['causes'].replace('_', ' ')}); wrongly exposed from day "
+                     f"{int(r['first_day'])} to day {int(r['end_day'])} ({int(r['span_days'])} days"
+                     f"{', to the end of the run' if int(r['end_day']) >= m.days else ''}).")  # type: ignore
+    elif len(sanctions):
+        lines.append(f"  In all: sanctioned {_times(len(sanctions))}, every time rightly.")
+    return lines
+
+
+def _remedy(case: Case, subject: int, kind: int, row: int, agency: str, scope: dict) -> str:
+    m = case.model
+    rec = m.registry.records  # type: ignore[attr-defined]
+    j = int(rec.jurisdiction[row])
+    everywhere = scope.get(j) == "all_copies"
+    a = m.appeals  # type: ignore[attr-defined]
+    n = a.n
+    sel = np.flatnonzero((a.subject[:n] == subject) & (a.record[:n] == row) & a.upheld[:n]
+                         & (a.subject_kind[:n] == kind))
+    from simulation.metrics import CAUSES
+    cause = CAUSES[int(a.cause[sel[-1]])] if sel.size else ""
+    where = "every copy" if everywhere else f"{agency}'s copy"
+    if cause == "stale_record":
+        return f"the stale record #{row} was removed from {where}"
+    if cause == "listed_at_source" and everywhere:
+        return f"record #{row} was deleted at source and from every copy"
+    return f"they are exempted from record #{row} at {'every agency' if everywhere else agency}"
+
+
+def trace_text(run_dir: str | Path, person: int | None = None, firm: int | None = None,
+               worst: int | None = None, case: Case | None = None) -> str:
+    """The story of a person, a firm, or the ``worst`` N wrongly sanctioned, as plain text."""
+    if sum(x is not None for x in (person, firm, worst)) != 1:
+        raise ScenarioError("give exactly one of --person, --firm or --worst")
+    case = case or rebuild(run_dir)
+    out: list[str] = []
+    if not case.reproduced:
+        out.append("note: rerunning this folder's scenario did not reproduce its summary "
+                   "(was it made by another version?); the story below is of the rerun.")
+    if person is not None:
+        out += story(case, PERSON, int(person))
+    elif firm is not None:
+        out += story(case, FIRM, int(firm))
+    else:
+        out += worst_text(case, int(worst or 0))
+    return "\n".join(out) + "\n"
+
+
+def worst_text(case: Case, n: int) -> list[str]:
+    """Brief stories of the N subjects wrongly exposed longest."""
+    if n < 1:
+        raise ScenarioError("must be at least 1", field="--worst")
+    spans = wrongful_spans(case)
+    if spans.empty:
+        return ["No one was wrongly sanctioned in this run."]
+    top = spans.head(n)
+    out = [f"The {len(top)} longest wrongful sanctions (of {len(spans):,} people and firms wrongly "
+           f"sanctioned):", ""]
+    for i, r in enumerate(top.itertuples(), 1):
+        kind = PERSON if r.subject_kind == "individual" else FIRM
+        out.append(f"#{i}: {int(r.span_days)} days wrongly exposed, {r.causes.replace('_', ' ')}")
+        out += ["  " + line for line in story(case, kind, int(r.subject), brief=True)]
+        out.append("")
+    return out
+
+
+def worst_cases(case: Case, n: int) -> list[tuple[str, list[str]]]:
+    """(title, story lines) of the N longest wrongful sanctions (for the HTML report)."""
+    spans = wrongful_spans(case)
+    out = []
+    for r in spans.head(n).itertuples():
+        kind = PERSON if r.subject_kind == "individual" else FIRM
+        title = (f"{'Person' if kind == PERSON else 'Firm'} {int(r.subject)}: "
+                 f"{int(r.span_days)} days wrongly exposed ({r.causes.replace('_', ' ')})")
+        out.append((title, story(case, kind, int(r.subject), brief=True)))
+    return out
