@@ -152,10 +152,11 @@ def folder_kind(path: str | Path) -> str | None:
         return None
     if (p / "summary.json").exists():
         return "run"
-    if (p / "runs.parquet").exists():
-        return "sweep"
+    # A compare folder also holds runs.parquet (its runs), so look for compare first.
     if (p / "compare.parquet").exists() or (p / "compare.csv").exists():
         return "compare"
+    if (p / "runs.parquet").exists():
+        return "sweep"
     if (p / "sensitivity.parquet").exists() or (p / "sensitivity.csv").exists():
         return "sensitivity"
     return None
@@ -457,6 +458,11 @@ def sweep_params(runs: pd.DataFrame, spec: dict[str, Any] | None = None) -> list
         sections = set(Scenario.model_fields)
     except ImportError:  # pragma: no cover
         sections = set()
+    declared = (spec or {}).get("parameters")
+    if isinstance(declared, dict):
+        named = [k for k in declared if k in runs.columns and runs[k].nunique(dropna=True) > 1]
+        if named:
+            return named
     mentioned = _flat_keys(spec or {})
     out = []
     for col in runs.columns:
@@ -527,7 +533,8 @@ def response_figure(runs: pd.DataFrame, param: str, metrics: Iterable[str],
     n = max(len(metrics), 1)
     ncols = 2 if n > 1 else 1
     nrows = math.ceil(n / ncols)
-    fig, axes = style.new_figure(title or f"How the results respond to {param}", nrows, ncols,
+    fig, axes = style.new_figure(title or f"How the results respond to {param} (mean and 95% "
+                                 "confidence interval across replicates)", nrows, ncols,
                                  squeeze=False, figsize=(7.0 * ncols, 4.6 * nrows))
     flat = axes.ravel()
     numeric = _is_numeric(runs[param])
@@ -537,6 +544,10 @@ def response_figure(runs: pd.DataFrame, param: str, metrics: Iterable[str],
         for i, level in enumerate(levels):
             sub = runs if level is None else runs[runs[by] == level]
             st = summarise_replicates(sub, metric, [param])
+            if metric != "legitimacy_change":
+                st["lo"] = st["lo"].clip(lower=0)
+            if "0-1" in metric_label(metric):
+                st["hi"] = st["hi"].clip(upper=1)
             if numeric:
                 st = st.sort_values(param)
                 x = st[param].to_numpy(dtype=float)
@@ -553,7 +564,7 @@ def response_figure(runs: pd.DataFrame, param: str, metrics: Iterable[str],
                             fmt="o", color=color, capsize=6, elinewidth=2.5, label=name)
         if not numeric:
             ax.set_xticks(range(len(cats)), [str(c) for c in cats])
-        if by is not None:
+        if by is not None and ax is flat[0]:
             ax.legend(fontsize=10)
         label(ax, param_label(param), metric_label(metric))
     for ax in flat[len(metrics):]:
@@ -561,8 +572,6 @@ def response_figure(runs: pd.DataFrame, param: str, metrics: Iterable[str],
     if not metrics:
         style.empty_note(flat[0], "no metrics in this sweep")
         label(flat[0], param_label(param), "metric")
-    fig.text(0.99, 0.0, "lines: mean across replicates; bands/bars: 95% confidence interval",
-             ha="right", va="bottom", fontsize=11, color=style.OKABE_ITO["grey"])
     return fig
 
 
@@ -719,17 +728,27 @@ def sensitivity_figures(df: pd.DataFrame) -> dict[str, Figure]:
             raise ScenarioError("sensitivity table has no numeric index column")
         index_col = numeric[0]
     conf_col = _first(df.columns, (f"{index_col.lower()}_conf", f"{index_col.lower()}_ci"))
+    second = _first(df.columns, ("s1",)) if index_col.lower() == "st" else None
+    second_conf = _first(df.columns, ("s1_conf",)) if second else None
     figs: dict[str, Figure] = {}
     groups = df.groupby(metric_col, sort=False) if metric_col else [("result", df)]
     for metric, sub in groups:
         sub = sub.sort_values(index_col)
         fig, ax = style.new_figure(f"Which knobs matter for {metric_label(str(metric)).split(' (')[0]}")
         y = np.arange(len(sub))
-        ax.barh(y, sub[index_col], color=style.OKABE_ITO["blue"],
-                xerr=sub[conf_col] if conf_col else None, capsize=5 if conf_col else 0)
+        h = 0.4 if second else 0.7
+        ax.barh(y + (h / 2 if second else 0), sub[index_col], height=h, color=style.OKABE_ITO["blue"],
+                xerr=sub[conf_col].abs() if conf_col else None, capsize=5 if conf_col else 0,
+                label=f"{index_col} (total effect)" if second else index_col)
+        if second:
+            ax.barh(y - h / 2, sub[second], height=h, color=style.OKABE_ITO["orange"],
+                    xerr=sub[second_conf].abs() if second_conf else None, capsize=5,
+                    label=f"{second} (effect alone)")
+        ax.legend(loc="lower right")
         ax.set_yticks(y, [str(v) for v in sub[param_col]])
-        label(ax, f"sensitivity index {index_col} (share of variance)" if index_col.upper()
-              .startswith("S") else f"sensitivity ({index_col})", "parameter")
+        unit = ("sensitivity index (share of output variance)" if index_col.upper().startswith("S")
+                else f"sensitivity {index_col} (metric units)")
+        label(ax, unit, "parameter")
         figs[f"sensitivity_{_slug(str(metric))}"] = fig
     return figs
 
