@@ -217,6 +217,7 @@ def _days(ts: pd.DataFrame) -> np.ndarray:
     return ts["day"].to_numpy() if "day" in ts.columns else np.arange(len(ts))
 
 
+@style.styled_figure
 def sanctions_over_time_figure(ts: pd.DataFrame) -> Figure:
     """Correct and wrongful service denials per day (30-day moving average)."""
     fig, ax = style.new_figure("Service denials per day: correct and wrongful")
@@ -231,6 +232,7 @@ def sanctions_over_time_figure(ts: pd.DataFrame) -> Figure:
     return fig
 
 
+@style.styled_figure
 def wrongful_by_cause_figure(summary: dict[str, float], ts: pd.DataFrame) -> Figure:
     """Wrongful sanctions by cause: totals (bars) and how they accumulate (stacked areas)."""
     fig, (left, right) = style.new_figure("Why people were sanctioned wrongly", 1, 2,
@@ -256,6 +258,7 @@ def wrongful_by_cause_figure(summary: dict[str, float], ts: pd.DataFrame) -> Fig
     return fig
 
 
+@style.styled_figure
 def misses_by_cause_figure(summary: dict[str, float]) -> Figure:
     """Missed sanctions (a rightly listed debtor got through) by cause."""
     fig, ax = style.new_figure("Why rightly listed debtors got through the checks")
@@ -273,6 +276,7 @@ def misses_by_cause_figure(summary: dict[str, float]) -> Figure:
     return fig
 
 
+@style.styled_figure
 def who_bears_errors_figure(summary: dict[str, float]) -> Figure:
     """People wrongly sanctioned per 100k: by name frequency, digital footprint, jurisdiction."""
     fig, axes = style.new_figure("Who bears the errors: people wrongly sanctioned per 100k", 1, 3,
@@ -302,6 +306,7 @@ def who_bears_errors_figure(summary: dict[str, float]) -> Figure:
     return fig
 
 
+@style.styled_figure
 def sanctions_by_agency_figure(events: pd.DataFrame) -> Figure:
     """Sanctions per agency, split into correct and each wrongful cause (stacked bars)."""
     fig, ax = style.new_figure("Which agencies sanction, and how often wrongly")
@@ -327,6 +332,7 @@ def sanctions_by_agency_figure(events: pd.DataFrame) -> Figure:
     return fig
 
 
+@style.styled_figure
 def compliance_figure(ts: pd.DataFrame) -> Figure:
     """Cumulative judgments and payments (on time, after listing)."""
     fig, ax = style.new_figure("Judgments and how they were paid")
@@ -346,6 +352,7 @@ def compliance_figure(ts: pd.DataFrame) -> Figure:
     return fig
 
 
+@style.styled_figure
 def list_and_copies_figure(ts: pd.DataFrame) -> Figure:
     """The source blacklist stock against each copy's size, and stale records per copy."""
     fig, (left, right) = style.new_figure("The source lists and the agencies' copies", 1, 2)
@@ -367,6 +374,7 @@ def list_and_copies_figure(ts: pd.DataFrame) -> Figure:
     return fig
 
 
+@style.styled_figure
 def legitimacy_figure(ts: pd.DataFrame) -> Figure:
     """Mean perceived legitimacy and the perceived bite of the lists over time."""
     fig, ax = style.new_figure("Legitimacy and perceived bite of the lists")
@@ -378,11 +386,15 @@ def legitimacy_figure(ts: pd.DataFrame) -> Figure:
         ax.plot(days, _col(ts, "perceived_bite"), color=style.OKABE_ITO["orange"],
                 label="perceived bite (share of checks that catch a debtor)")
     ax.set_ylim(0, 1.02)
-    ax.legend(loc="lower left")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="lower left")
+    else:
+        style.empty_note(ax, "no legitimacy series in this run")
     label(ax, "days since start", "score (0 to 1)")
     return fig
 
 
+@style.styled_figure
 def appeals_figure(ts: pd.DataFrame) -> Figure:
     """Appeals filed and upheld (cumulative) and the courts' backlog."""
     fig, ax = style.new_figure("Objections and appeals")
@@ -523,6 +535,7 @@ def _is_numeric(series: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
 
 
+@style.styled_figure
 def response_figure(runs: pd.DataFrame, param: str, metrics: Iterable[str],
                     by: str | None = None, title: str | None = None) -> Figure:
     """Response curves: each metric's mean against one knob, with 95% bands across replicates.
@@ -575,6 +588,7 @@ def response_figure(runs: pd.DataFrame, param: str, metrics: Iterable[str],
     return fig
 
 
+@style.styled_figure
 def heatmap_figure(runs: pd.DataFrame, x: str, y: str, metric: str) -> Figure:
     """Mean of a metric over a grid of two knobs (replicates averaged), values written in cells."""
     fig, ax = style.new_figure(f"{metric_label(metric).split(' (')[0].capitalize()} over {x} "
@@ -684,6 +698,7 @@ def compare_table(df: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+@style.styled_figure
 def compare_figure(table: pd.DataFrame, metrics: Iterable[str] | None = None) -> Figure:
     """Key metrics side by side for each compared scenario or variant, with 95% intervals."""
     available = list(pd.unique(table["metric"]))
@@ -715,6 +730,7 @@ def compare_figure(table: pd.DataFrame, metrics: Iterable[str] | None = None) ->
 INDEX_COLUMNS = ("ST", "S1", "mu_star", "elasticity", "effect", "sigma", "delta", "S1_norm")
 
 
+@style.styled_figure
 def sensitivity_figures(df: pd.DataFrame) -> dict[str, Figure]:
     """Bars of each parameter's sensitivity index (total-order first), one figure per metric."""
     param_col = _first(df.columns, ("parameter", "param", "name", "factor", "knob", "input"))

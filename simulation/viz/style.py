@@ -7,17 +7,14 @@ Okabe-Ito palette, which stays distinguishable under the common forms of colour 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import functools
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.figure import Figure
 
 # Okabe & Ito (2008), "Color Universal Design".
 OKABE_ITO = {
@@ -102,8 +99,19 @@ RC = {
 @contextmanager
 def styled() -> Iterator[None]:
     """Context in which matplotlib uses the house style (rcParams are restored afterwards)."""
-    with plt.rc_context(RC):
+    with matplotlib.rc_context(RC):
         yield
+
+
+def styled_figure[**P, R](fn: Callable[P, R]) -> Callable[P, R]:
+    """Decorator: build the whole figure inside the house style (lines, fonts, colours)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with styled():
+            return fn(*args, **kwargs)
+
+    return wrapper
 
 
 def cause_label(cause: str) -> str:
@@ -117,9 +125,10 @@ def cause_color(cause: str, i: int = 0) -> str:
 
 
 def new_figure(title: str, nrows: int = 1, ncols: int = 1, **kwargs: Any) -> tuple[Figure, Any]:
-    """A styled figure and its axes, titled with what it shows."""
+    """A styled figure and its axes, titled with what it shows (no pyplot state: Agg canvas)."""
     with styled():
-        fig, axes = plt.subplots(nrows, ncols, layout="constrained", **kwargs)
+        fig = Figure(figsize=kwargs.pop("figsize", RC["figure.figsize"]), layout="constrained")
+        axes = fig.subplots(nrows, ncols, **kwargs)
     fig.suptitle(title, fontsize=RC["axes.titlesize"], fontweight="bold")
     return fig, axes
 
@@ -159,5 +168,5 @@ def save(fig: Figure, out_dir: str | Path, stem: str, formats: Iterable[str] = (
 
 
 def close(fig: Figure) -> None:
-    """Free a figure's memory."""
-    plt.close(fig)
+    """Free a figure's memory (figures are not registered with pyplot, so this just clears it)."""
+    fig.clear()
