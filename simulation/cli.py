@@ -190,7 +190,7 @@ def _register_extensions() -> None:
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:
-            if exc.name != module:
+            if exc.name not in (module, module.rpartition(".")[0]):
                 raise
             continue
         mod.register(app)
