@@ -71,16 +71,29 @@ def scenario_question(run: RunData) -> tuple[str, str]:
     return question or description or f"What happens in scenario {run.name}?", description
 
 
-def png_data_uri(fig: Any, dpi: int = 90) -> str:
-    """A figure as a base64 PNG data URI."""
+def png_data_uri(fig: Any, dpi: int = 90, compact: bool = False) -> str:
+    """A figure as a base64 PNG data URI (``compact``: a 64-colour palette, about 3x smaller)."""
     buf = io.BytesIO()
     with style.styled():
         fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    data = compact_png(buf.getvalue()) if compact else buf.getvalue()
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+
+
+def compact_png(data: bytes, colors: int = 64) -> bytes:
+    """Re-encode PNG bytes with a small palette (figures use few colours); unchanged without PIL."""
+    try:
+        from PIL import Image
+    except ImportError:  # pragma: no cover
+        return data
+    img = Image.open(io.BytesIO(data)).convert("RGB").quantize(colors=colors)
+    out = io.BytesIO()
+    img.save(out, format="PNG", optimize=True)
+    return out.getvalue() if out.tell() < len(data) else data
 
 
 def render_report(run: RunData, cases: list[tuple[str, list[str]]] | None = None,
-                  dpi: int = 90) -> str:
+                  dpi: int = 90, compact: bool = False) -> str:
     """The report of a run as one HTML string."""
     e = html.escape
     question, description = scenario_question(run)
@@ -105,7 +118,7 @@ def render_report(run: RunData, cases: list[tuple[str, list[str]]] | None = None
     parts.append("</table>")
     parts.append("<h2>Figures</h2>")
     for stem, fig in run_figures(run).items():
-        uri = png_data_uri(fig, dpi)
+        uri = png_data_uri(fig, dpi, compact)
         style.close(fig)
         q = RUN_FIGURES.get(stem, stem)
         parts.append(f'<figure id="{e(stem)}"><figcaption>{e(q)}</figcaption>'
@@ -129,10 +142,11 @@ def render_report(run: RunData, cases: list[tuple[str, list[str]]] | None = None
 
 
 def write_report(run_dir: str | Path, out: str | Path | None = None, *, cases: int = 3,
-                 dpi: int = 90) -> Path:
+                 dpi: int = 90, compact: bool = False) -> Path:
     """Write the report of a run folder to ``out`` (default ``<run_dir>/report.html``).
 
-    ``cases`` is how many of the longest wrongful sanctions to tell (0: none, no rerun needed).
+    ``cases`` is how many of the longest wrongful sanctions to tell (0: none, no rerun needed);
+    ``compact`` stores figures with a small palette (for the committed gallery).
     """
     run = load_run(run_dir)
     stories = None
@@ -145,5 +159,5 @@ def write_report(run_dir: str | Path, out: str | Path | None = None, *, cases: i
             stories = None
     target = Path(out) if out is not None else Path(run_dir) / "report.html"
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render_report(run, stories, dpi), encoding="utf-8")
+    target.write_text(render_report(run, stories, dpi, compact), encoding="utf-8")
     return target

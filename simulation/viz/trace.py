@@ -471,8 +471,9 @@ def worst_text(case: Case, n: int) -> list[str]:
     if spans.empty:
         return ["No one was wrongly sanctioned in this run."]
     top = spans.head(n)
-    out = [f"The {len(top)} longest wrongful sanctions (of {len(spans):,} people and firms wrongly "
-           f"sanctioned):", ""]
+    plural = "s" if len(top) > 1 else ""
+    out = [f"The {len(top)} longest wrongful sanction{plural} (of {len(spans):,} people and firms "
+           f"wrongly sanctioned):", ""]
     for i, r in enumerate(top.itertuples(), 1):
         kind = PERSON if r.subject_kind == "individual" else FIRM
         out.append(f"#{i}: {int(r.span_days)} days wrongly exposed, {r.causes.replace('_', ' ')}")
