@@ -78,6 +78,8 @@ class BatchModel(JointSanctionsModel):
         for key in DAILY:
             reporters[key] = lambda m, k=key: m._daily(k)
         for key in _summary_metrics():
+            if key in reporters:  # a daily level whose last value is the summary value
+                continue
             reporters[key] = lambda m, k=key: m.summary().get(k, math.nan) if m.finished else math.nan
         self.datacollector = DataCollector(model_reporters=reporters)
         self.datacollector.collect(self)

@@ -54,26 +54,26 @@ def sweep(
 
         n = expected_points(spec)
         err_console.print(f"sweep {spec.name}: {spec.design.kind} design, {n} points x {spec.replicates} "
-                          f"replicates = {n * spec.replicates} runs", highlight=False)
+                          f"replicates = {n * spec.replicates} runs", highlight=False, soft_wrap=True)
         df = run_sweep(spec, out, workers=workers, scheduler=scheduler, cluster=cluster, resume=resume,
                        retry_errors=retry_errors, progress=progress, chunk_size=chunk_size)
     except ScenarioError as exc:
         fail(exc)
         return
     except SweepInterrupted as exc:
-        err_console.print(str(exc), highlight=False)
+        err_console.print(str(exc), highlight=False, soft_wrap=True)
         raise typer.Exit(130) from None
     except SweepAborted as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     tp = df.attrs.get("throughput", {})
     n_err = int((df["status"] != "ok").sum())
-    console.print(f"{len(df)} runs ({n_err} failed) in {df.attrs['out']}", highlight=False)
+    console.print(f"{len(df)} runs ({n_err} failed) in {df.attrs['out']}", highlight=False, soft_wrap=True)
     if tp.get("runs"):
         console.print(f"this session: {tp['runs']} runs in {tp['wall_time_s']:.1f} s on {tp['workers']} "
                       f"workers; mean run {tp['mean_run_s']:.3f} s; "
                       f"overhead {100 * tp['overhead_share']:.1f}% "
-                      f"({tp['overhead_per_run_s']:.3f} s per run)", highlight=False)
+                      f"({tp['overhead_per_run_s']:.3f} s per run)", highlight=False, soft_wrap=True)
     if n_err:
         first = df.loc[df["status"] != "ok", "error"].iloc[0]
         err_console.print(f"first failure: {first}", highlight=False, soft_wrap=True)
@@ -99,8 +99,8 @@ def compare(
     from rich.table import Table
 
     from simulation.cli import console, err_console, fail
-    from simulation.experiments.compare import compare as run_compare
-    from simulation.experiments.compare import default_compare_dir
+    from simulation.experiments.comparison import compare as run_compare
+    from simulation.experiments.comparison import default_compare_dir
     from simulation.experiments.engine import SweepInterrupted
     from simulation.scenario import parse_set_options
 
@@ -113,7 +113,7 @@ def compare(
         fail(exc)
         return
     except SweepInterrupted as exc:
-        err_console.print(str(exc), highlight=False)
+        err_console.print(str(exc), highlight=False, soft_wrap=True)
         raise typer.Exit(130) from None
     labels = list(dict.fromkeys(table["scenario"]))
     ref = labels[0]
@@ -140,7 +140,7 @@ def compare(
         first = runs.loc[runs.status != "ok", "error"].iloc[0]
         err_console.print(f"{n_err} runs failed and are left out: {first}", highlight=False, soft_wrap=True)
     console.print(f"results in [bold]{target}[/] (compare.csv, compare.parquet, compare.png, compare.svg)",
-                  highlight=False)
+                  highlight=False, soft_wrap=True)
 
 
 def sensitivity(
@@ -155,7 +155,7 @@ def sensitivity(
     from rich.table import Table
 
     from simulation.cli import console, err_console, fail
-    from simulation.experiments.sensitivity import sensitivity as analyse
+    from simulation.experiments.indices import sensitivity as analyse
 
     try:
         table = analyse(sweep_dir, metric, out=out)
@@ -176,9 +176,9 @@ def sensitivity(
     if method == "sobol":
         console.print("S1_conf, ST_conf: half-width of the 95% bootstrap interval", highlight=False)
     for m, why in table.attrs["skipped"].items():
-        err_console.print(f"skipped {m}: {why}", highlight=False)
+        err_console.print(f"skipped {m}: {why}", highlight=False, soft_wrap=True)
     console.print(f"results in [bold]{out or sweep_dir}[/] (sensitivity.csv, .parquet, .png, .svg)",
-                  highlight=False)
+                  highlight=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
