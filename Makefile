@@ -26,11 +26,14 @@ demo: $(STAMP)
 	$(VENV)/bin/joint-sanctions run scenarios/baseline.toml
 
 test: $(STAMP)
-	$(VENV)/bin/ruff check simulation tests benchmarks
+	$(VENV)/bin/ruff check simulation tests benchmarks scripts
 	$(VENV)/bin/python -m pytest -q
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check simulation tests benchmarks
+	$(VENV)/bin/ruff check simulation tests benchmarks scripts
+
+gallery: $(STAMP)
+	$(PY) scripts/make_gallery.py
 
 bench: $(STAMP)
 	$(PY) benchmarks/scale.py
