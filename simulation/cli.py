@@ -103,11 +103,11 @@ def run(
     quiet: Annotated[bool, typer.Option(help="Print only the output folder.")] = False,
 ) -> None:
     """Run one scenario and write summary, time series, events, resolved scenario, manifest."""
-    from simulation.runner import default_out_dir
-    from simulation.runner import run as run_scenario
-    from simulation.scenario import load_scenario, parse_set_options
-
     try:
+        from simulation.runner import default_out_dir
+        from simulation.runner import run as run_scenario
+        from simulation.scenario import load_scenario, parse_set_options
+
         path = resolve_scenario_path(scenario)
         overrides = parse_set_options(set_)
         extra = {k: v for k, v in (("seed", seed), ("days", days)) if v is not None}
@@ -206,6 +206,9 @@ def main() -> None:
     except ScenarioError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        sys.exit(130)
 
 
 if __name__ == "__main__":

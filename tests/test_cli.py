@@ -150,7 +150,8 @@ def test_interrupted_run_leaves_nothing_behind(tmp_path):
     proc = subprocess.Popen([*CLI, "run", "baseline", "--days", "3000", "--out", str(out)],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    time.sleep(4)
+    assert "running baseline" in proc.stderr.readline()  # the run itself has started
+    time.sleep(1)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
