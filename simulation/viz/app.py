@@ -1,0 +1,538 @@
+"""The classroom app: a browser page to run a joint-sanctions world live and see who gets hurt.
+
+Start it with ``joint-sanctions app`` (or :func:`serve`), then open http://127.0.0.1:8765/.
+Built on Solara directly (not Mesa's SolaraViz) so the layout can be made for a projector:
+
+- sidebar: scenario, the headline knobs, play / step / reset;
+- live charts: compliance, sanctions (correct vs wrongful by cause), misses by cause,
+  legitimacy, appeals (backlog and days to remedy), and every registry copy against the truth;
+- registry map: courts, platforms and agencies, links coloured by how stale their copies are;
+- case file: one wrongly sanctioned person's story, from the record to the remedy;
+- twin worlds: the same people twice, one thing changed, side by side.
+
+Every browser session builds its own worlds (a class of 30 never shares a model). The page
+needs nothing from the internet: :func:`serve` points Solara at front-end assets installed at
+set-up (see :mod:`simulation.viz.app_assets`) and switches telemetry off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import solara
+import solara.lab
+
+from simulation.viz import app_charts as charts
+from simulation.viz.app_assets import (
+    default_assets_dir,
+    fetch_assets,
+    missing_assets,
+    offline_env,
+    solara_command,
+)
+from simulation.viz.app_state import (
+    KNOBS,
+    MATCHING_LABELS,
+    NAME_POOL_CHOICES,
+    POPULATION_CHOICES,
+    TOPOLOGY_LABELS,
+    TWINS,
+    Headline,
+    Session,
+    Settings,
+    case_story,
+    divergence,
+    headline,
+    link_staleness,
+    person_label,
+    scenario_names,
+    scenario_path,
+    scenario_question,
+    wrongful_people,
+)
+
+SCENARIO_ENV = "JOINT_SANCTIONS_APP_SCENARIO"
+STEP_SIZES = {"1 day": 1, "1 week": 7, "1 month": 30, "1 quarter": 91}
+PLAY_FRAME_SECONDS = 0.4  # at most this often a new picture while playing
+
+CSS = """
+.js-app { font-size: 18px; }
+.js-app .v-label, .js-app .v-select__selection { font-size: 17px !important; }
+.js-card { padding: 8px 14px; margin: 4px; border-radius: 8px; background: #F3F6FA;
+           min-width: 130px; }
+.js-card-value { font-size: 30px; font-weight: 700; line-height: 1.1; }
+.js-card-label { font-size: 15px; color: #333; }
+.js-card.js-bad .js-card-value { color: #B34700; }
+.js-caption { font-size: 17px; color: #222; margin: 2px 8px 18px 8px; }
+.js-question { font-size: 16px; color: #333; font-style: italic; margin-bottom: 6px; }
+.js-entry { border-left: 8px solid #999; padding: 6px 12px; margin: 6px 0; background: #FAFAFA; }
+.js-entry-title { font-weight: 700; font-size: 19px; }
+.js-entry-text { font-size: 18px; }
+.js-entry-day { display: inline-block; min-width: 92px; font-weight: 700; color: #0072B2; }
+.js-kind-record { border-color: #000000; } .js-kind-transfer { border-color: #56B4E9; }
+.js-kind-sanction { border-color: #D55E00; } .js-kind-appeal { border-color: #E69F00; }
+.js-kind-remedy { border-color: #009E73; } .js-kind-warning { border-color: #CC79A7; }
+.js-kind-info { border-color: #0072B2; }
+.js-table { border-collapse: collapse; font-size: 17px; width: 100%; }
+.js-table td, .js-table th { border-bottom: 1px solid #ccc; padding: 6px 8px; text-align: left;
+                              vertical-align: top; }
+.js-world { padding: 8px 12px; border-radius: 8px; }
+.js-world-a { background: #FBEFE6; } .js-world-b { background: #E6F0F8; }
+.js-status { font-size: 20px; font-weight: 700; }
+.js-knob { margin-top: 10px; }
+.js-knob-label { font-size: 17px; color: #222; }
+"""
+
+
+KIND_COLORS = {"record": "#000000", "transfer": "#56B4E9", "sanction": "#D55E00",
+               "appeal": "#E69F00", "remedy": "#009E73", "warning": "#CC79A7", "info": "#0072B2"}
+
+
+def initial_settings() -> Settings:
+    """The scenario the server was started with (``$JOINT_SANCTIONS_APP_SCENARIO``) or classroom."""
+    name = os.environ.get(SCENARIO_ENV)
+    return Settings(name) if name else Settings()
+
+
+# ---------------------------------------------------------------------------- small widgets
+
+
+@solara.component
+def CommitSlider(label: str, value: float, vmin: float, vmax: float, step: float,
+                 on_commit: Callable[[float], None], fmt: Callable[[float], str],
+                 disabled: bool = False, name: str = "") -> None:
+    """A slider that shows its value while dragged and applies it on release (or key press)."""
+    local, set_local = solara.use_state(value)
+    committed = solara.use_ref(value)
+    if committed.current != value:  # changed from outside (reset, scenario): follow it
+        committed.current = value
+        local = value
+    with solara.Column(classes=["js-knob", f"js-knob-{name}"], gap="0px"):
+        solara.Text(f"{label}: {fmt(local)}", classes=["js-knob-label"])
+        el = solara.v.Slider(v_model=local, on_v_model=set_local, min=vmin, max=vmax, step=step,
+                             hide_details=True, disabled=disabled, class_="js-slider")
+        def commit(*args: Any) -> None:
+            set_local(args[2])
+            on_commit(args[2])
+
+        solara.v.use_event(el, "change", commit)
+
+
+@solara.component
+def ChoiceSlider(label: str, value: Any, choices: tuple[Any, ...],
+                 on_commit: Callable[[Any], None], fmt: Callable[[Any], str],
+                 disabled: bool = False, name: str = "") -> None:
+    """A slider over a list of values (e.g. population sizes)."""
+    values = sorted(set(choices) | {value})
+    CommitSlider(label, values.index(value), 0, len(values) - 1, 1,
+                 lambda i: on_commit(values[int(i)]), lambda i: fmt(values[int(i)]), disabled,
+                 name)
+
+
+def _thousands(x: float) -> str:
+    return f"{int(x):,}"
+
+
+def _percent(x: float) -> str:
+    return f"{float(x):.0%}" if float(x) >= 0.1 or float(x) == 0 else f"{float(x):.1%}"
+
+
+@solara.component
+def Card(label: str, value: str, css: str, bad: bool = False) -> None:
+    """One big number with its label."""
+    with solara.Column(classes=["js-card", css] + (["js-bad"] if bad else []), gap="0px"):
+        solara.Text(value, classes=["js-card-value"])
+        solara.Text(label, classes=["js-card-label"])
+
+
+@solara.component
+def Headlines(h: Headline) -> None:
+    """The numbers above every tab."""
+    share = f" ({h.wrongful / h.sanctions:.0%})" if h.sanctions else ""
+    with solara.Row(style={"flex-wrap": "wrap"}, gap="4px"):
+        Card("day", f"{h.day} / {h.days}", "js-day")
+        Card("judgments", _thousands(h.judgments), "js-judgments")
+        Card("paid", _thousands(h.complied), "js-complied")
+        Card("sanctions", _thousands(h.sanctions), "js-sanctions")
+        Card("wrongful" + share, _thousands(h.wrongful), "js-wrongful", bad=h.wrongful > 0)
+        Card("people wrongly hit", _thousands(h.wrongful_people), "js-wrongful-people",
+             bad=h.wrongful_people > 0)
+        Card("missed sanctions", _thousands(h.missed), "js-missed")
+        Card("appeals (upheld)", f"{h.appeals_filed:,} ({h.appeals_upheld:,})", "js-appeals")
+        Card("legitimacy", f"{h.legitimacy:.3f}", "js-legitimacy")
+
+
+@solara.component
+def Chart(png: bytes, name: str, caption: str) -> None:
+    """A rendered chart and the sentence that says what it shows."""
+    with solara.Column(classes=[f"js-chart js-chart-{name}"], gap="0px"):
+        solara.Image(png, width="100%")
+        solara.Text(caption, classes=["js-caption", f"js-caption-{name}"])
+
+
+# ---------------------------------------------------------------------------- tabs
+
+
+@solara.component
+def ChartsTab(session: Session, version: int) -> None:
+    """The live charts of world A."""
+    def render() -> dict[str, bytes]:
+        with session.lock:
+            w = session.a
+            m = w.model
+            df = m.counters.frame()
+            t = w.day
+            return {
+                "compliance": charts.compliance_chart(df, t, m.days),
+                "sanctions": charts.sanctions_chart(df, t, m.days),
+                "misses": charts.misses_chart(df, t, m.days),
+                "legitimacy": charts.legitimacy_chart(df, t, m.days, m.legitimacy_ref),
+                "appeals": charts.appeals_chart(df, t, m.days, m.appeals,
+                                                m.config.appeals.enabled),
+                "copies": charts.copies_chart(w.drift, w.agencies, m.days),
+            }
+
+    imgs = solara.use_memo(render, [version, id(session.a)])
+    with solara.ColumnsResponsive(12, large=6):
+        Chart(imgs["sanctions"], "sanctions",
+              "Every time an agency refuses someone service because of a list. Blue: the person "
+              "really is listed. Other colours: wrongful, by cause.")
+        Chart(imgs["misses"], "misses",
+              "Listed debtors who got through: the record never reached that agency, arrived "
+              "late, lost its ID on the way, or the debtor evaded the check.")
+        Chart(imgs["compliance"], "compliance",
+              "Court judgments, and debtors who paid: before the deadline, or only after being "
+              "put on the blacklist.")
+        Chart(imgs["legitimacy"], "legitimacy",
+              "How fair people find the regime (0 to 1). Wrongful sanctions lower it for the "
+              "victims and, a little, for everyone who hears of them.")
+        Chart(imgs["appeals"], "appeals",
+              "Appeals waiting at the courts, and how many days each successful appeal took "
+              "to bring a remedy.")
+    Chart(imgs["copies"], "copies",
+          "Each agency keeps its own copy of the lists. Stale: deleted at the source but still "
+          "in the copy (punishes people who paid). Missing: listed but never arrived.")
+
+
+@solara.component
+def MapTab(session: Session, version: int) -> None:
+    """The registry network, links coloured by staleness."""
+    def render() -> tuple[bytes, list[dict[str, Any]]]:
+        with session.lock:
+            w = session.a
+            links = link_staleness(w.model)
+            return charts.registry_map(w.model, links, w.drift[-1] if w.drift else None), links
+
+    img, links = solara.use_memo(render, [version, id(session.a)])
+    held = sum(link["held"] for link in links)
+    stale = sum(link["stale"] for link in links)
+    caption = (f"{len(links)} links; of the {held:,} records they delivered that are still held, "
+               f"{stale:,} are stale." if links else "No links between registries.")
+    Chart(img, "map", caption + " Move 'Deletions that reach each agency' down and watch the "
+          "arrows turn orange and red.")
+
+
+@solara.component
+def CaseTab(session: Session, version: int) -> None:
+    """Pick a wrongly sanctioned person and read their story."""
+    chosen = solara.use_reactive(None)
+    with session.lock:
+        model = session.a.model
+        victims = wrongful_people(model)
+        labels = {f"{person_label(model, v['person'])}: day {v['first_day'] + 1}, "
+                  f"{v['times']}x, {v['cause'].replace('_', ' ')}": v["person"] for v in victims}
+    if not labels:
+        solara.Text("Nobody has been wrongly sanctioned yet. Press Step or Play (sanctions start "
+                    "after the first debtors miss their deadline, about a month in).",
+                    classes=["js-caption", "js-case-empty"])
+        return
+    names = list(labels)
+    current = chosen.value if chosen.value in labels else names[0]
+    solara.Select(label=f"Wrongly sanctioned person ({len(names)} so far)", values=names,
+                  value=current, on_value=chosen.set, classes=["js-case-select"])
+    with session.lock:
+        story = case_story(session.a.model, labels[current])
+    with solara.Column(classes=["js-case"], gap="0px"):
+        for e in story:
+            day = f"day {e.day + 1}" if e.day is not None else ""
+            with solara.Column(classes=["js-entry", f"js-kind-{e.kind}"], gap="0px", style={
+                    "border-left": f"8px solid {KIND_COLORS.get(e.kind, '#999999')}",
+                    "padding": "6px 12px", "margin": "6px 0", "background": "#FAFAFA"}):
+                solara.HTML(tag="div", classes=["js-entry-title"], unsafe_innerHTML=(
+                    f"<span class='js-entry-day'>{html.escape(day)}</span>{html.escape(e.title)}"))
+                solara.Text(e.text, classes=["js-entry-text"])
+
+
+TWIN_NONE = "(choose what world B changes)"
+
+
+@solara.component
+def TwinTab(session: Session, version: int, on_change: Callable[[], None]) -> None:
+    """World A as set on the left; world B, one thing changed, on the right."""
+    options = {TWIN_NONE: None, **{label: key for key, (label, _o) in TWINS.items()}}
+    current = next((k for k, v in options.items() if v == session.twin), TWIN_NONE)
+
+    def choose(label: str) -> None:
+        session.set_twin(options[label])
+        on_change()
+
+    solara.Select(label="World B changes one thing", values=list(options), value=current,
+                  on_value=choose, classes=["js-twin-select"])
+    if session.b is None:
+        solara.Text("Both worlds hold the same people, drawn with the same random numbers. "
+                    "Choose a change: world B is rebuilt with it and replayed to today, so every "
+                    "difference you see is caused by that one change.", classes=["js-caption"])
+        return
+    TwinView(session, version)
+
+
+@solara.component
+def TwinView(session: Session, version: int) -> None:
+    """The two worlds side by side (only once world B exists)."""
+    def render() -> tuple[Headline, Headline, bytes, bytes, dict[str, Any], str]:
+        with session.lock:
+            a, b = session.a, session.b
+            ha, hb = headline(a), headline(b)
+            fa, fb = a.model.counters.frame(), b.model.counters.frame()
+            t = a.day
+            label = session.twin_label()
+
+            def cum(df: Any, name: str) -> Any:
+                return df[name].to_numpy()[:t].cumsum() if name in df else fa["day"].to_numpy()[:t] * 0
+
+            c1 = charts.twin_chart(cum(fa, "wrongful_sanctions"), cum(fb, "wrongful_sanctions"),
+                                   label, a.model.days, "wrongful sanctions\n(cumulative)",
+                                   "Wrongful sanctions")
+            c2 = charts.twin_chart(cum(fa, "missed_sanctions"), cum(fb, "missed_sanctions"),
+                                   label, a.model.days, "missed sanctions\n(cumulative)",
+                                   "Missed sanctions")
+            return ha, hb, c1, c2, divergence(a, b), label
+
+    ha, hb, c1, c2, div, label = solara.use_memo(render, [version, id(session.b)])
+    with solara.Columns([1, 1]):
+        for h, css, title in ((ha, "js-world-a", "World A: as set in the sidebar"),
+                              (hb, "js-world-b", f"World B: {label}")):
+            with solara.Column(classes=["js-world", css]):
+                solara.Text(title, classes=["js-status"])
+                with solara.Row(style={"flex-wrap": "wrap"}, gap="4px"):
+                    Card("sanctions", _thousands(h.sanctions), f"{css}-sanctions")
+                    Card("wrongful", _thousands(h.wrongful), f"{css}-wrongful", bad=h.wrongful > 0)
+                    Card("people wrongly hit", _thousands(h.wrongful_people), f"{css}-people")
+                    Card("missed", _thousands(h.missed), f"{css}-missed")
+                    Card("appeals (upheld)", f"{h.appeals_filed:,} ({h.appeals_upheld:,})",
+                         f"{css}-appeals")
+                    Card("legitimacy", f"{h.legitimacy:.3f}", f"{css}-legitimacy")
+    with solara.Columns([1, 1]):
+        Chart(c1, "twin-wrongful", "Same people, same days, same random draws: the gap between "
+              "the lines is caused by the one change alone.")
+        Chart(c2, "twin-missed", "Sanctions the lists should have imposed but did not.")
+    solara.Text(f"Wrongly sanctioned only in world A: {div['only_a']:,} people; only in world B: "
+                f"{div['only_b']:,}; in both: {div['both']:,}. The fates that differ most:",
+                classes=["js-caption", "js-twin-summary"])
+    rows = "".join(
+        f"<tr><td>{html.escape(r['person'])}</td><td>{html.escape(r['a'])}</td>"
+        f"<td>{html.escape(r['b'])}</td></tr>" for r in div["rows"])
+    if rows:
+        solara.HTML(tag="table", classes=["js-table", "js-twin-table"], unsafe_innerHTML=(
+            "<tr><th>person</th><th>world A</th><th>world B</th></tr>" + rows))
+
+
+# ---------------------------------------------------------------------------- sidebar
+
+
+@solara.component
+def Controls(session: Session, version: int, playing: solara.Reactive[bool],
+             step_size: solara.Reactive[str], on_change: Callable[[], None]) -> None:
+    """Play / step / reset, the scenario, and the headline knobs."""
+    knobs = session.knobs
+    done = session.a.done
+
+    def do(action: Callable[[], Any]) -> Callable[..., None]:
+        def run(*_args: Any) -> None:
+            action()
+            on_change()
+        return run
+
+    def set_knob(key: str) -> Callable[[Any], None]:
+        return lambda value: do(lambda: session.set_knob(key, value))()
+
+    with solara.Row(gap="6px"):
+        solara.Button("Pause" if playing.value else "Play", icon_name="mdi-pause" if playing.value
+                      else "mdi-play", color="primary", disabled=done and not playing.value,
+                      on_click=lambda: playing.set(not playing.value), classes=["js-play"])
+        solara.Button("Step", icon_name="mdi-step-forward", color="primary", outlined=True,
+                      disabled=playing.value or done,
+                      on_click=do(lambda: session.step(STEP_SIZES[step_size.value])),
+                      classes=["js-step"])
+        solara.Button("Reset", icon_name="mdi-restore", outlined=True, disabled=playing.value,
+                      on_click=do(session.reset), classes=["js-reset"])
+    solara.ToggleButtonsSingle(step_size, values=list(STEP_SIZES), classes=["js-step-size"])
+    solara.Button("Run to the end of the year", icon_name="mdi-fast-forward", text=True,
+                  disabled=playing.value or done, on_click=do(lambda: session.step(10**6)),
+                  classes=["js-run-end"])
+
+    names = scenario_names()
+    if session.settings.scenario not in names:
+        names.append(session.settings.scenario)
+    solara.Select(label="Scenario", values=names, value=session.settings.scenario,
+                  on_value=lambda name: do(lambda: session.set_scenario(name))(),
+                  disabled=playing.value, classes=["js-scenario"])
+    solara.Text(scenario_question(session.settings.scenario), classes=["js-question"])
+
+    off = playing.value
+    ChoiceSlider(KNOBS["population.individuals"][0], knobs["population.individuals"],
+                 POPULATION_CHOICES, set_knob("population.individuals"), _thousands, off, "people")
+    CommitSlider(KNOBS["registry.sharing"][0], knobs["registry.sharing"], 0.0, 1.0, 0.05,
+                 set_knob("registry.sharing"), _percent, off, "sharing")
+    CommitSlider(KNOBS["registry.deletion_sharing"][0], knobs["registry.deletion_sharing"], 0.0,
+                 1.0, 0.05, set_knob("registry.deletion_sharing"), _percent, off, "deletion-sharing")
+    CommitSlider(KNOBS["registry.id_error_rate"][0], knobs["registry.id_error_rate"], 0.0, 0.2,
+                 0.01, set_knob("registry.id_error_rate"), _percent, off, "id-errors")
+    ChoiceSlider(KNOBS["population.distinct_names"][0], knobs["population.distinct_names"],
+                 NAME_POOL_CHOICES, set_knob("population.distinct_names"), _thousands, off, "names")
+    with session.lock:
+        h = headline(session.a)
+    solara.Text(f"A person shares their name with {h.namesakes:.1f} others on average.",
+                classes=["js-question", "js-namesakes"])
+    match_labels = {v: k for k, v in MATCHING_LABELS.items()}
+    solara.Select(label=KNOBS["registry.matching"][0], values=list(match_labels),
+                  value=MATCHING_LABELS[knobs["registry.matching"]], disabled=off,
+                  on_value=lambda lab: set_knob("registry.matching")(match_labels[lab]),
+                  classes=["js-matching"])
+    topo_labels = {v: k for k, v in TOPOLOGY_LABELS.items()}
+    solara.Select(label=KNOBS["registry.topology"][0], values=list(topo_labels),
+                  value=TOPOLOGY_LABELS[knobs["registry.topology"]], disabled=off,
+                  on_value=lambda lab: set_knob("registry.topology")(topo_labels[lab]),
+                  classes=["js-topology"])
+    solara.Switch(label="Appeals allowed", value=bool(knobs["appeals.enabled"]), disabled=off,
+                  on_value=set_knob("appeals.enabled"), classes=["js-appeals-switch"])
+    solara.Text("Moving a knob replays the same people's year up to today under the new rule.",
+                classes=["js-question"])
+
+
+# ---------------------------------------------------------------------------- page
+
+
+@solara.component
+def Page() -> None:
+    """The app's page. Each browser session gets its own :class:`Session` (its own worlds)."""
+    session = solara.use_memo(lambda: Session(initial_settings()), [])
+    version = solara.use_reactive(0)
+    playing = solara.use_reactive(False)
+    step_size = solara.use_reactive("1 week")
+    tab = solara.use_reactive(0)
+    error = solara.use_reactive("")
+
+    def refresh() -> None:
+        version.set(session.version)
+
+    async def play_loop() -> None:
+        # Runs on the server's event loop, so every frame reaches the page; the simulation
+        # itself runs in a worker thread.
+        try:
+            while playing.value:
+                t0 = time.monotonic()
+                done = await asyncio.to_thread(session.step, STEP_SIZES[step_size.value])
+                version.set(session.version)
+                if done:
+                    playing.set(False)
+                    return
+                await asyncio.sleep(max(0.05, PLAY_FRAME_SECONDS - (time.monotonic() - t0)))
+        except Exception as exc:  # shown on the page rather than lost in a task
+            error.set(f"simulation stopped: {exc}")
+            playing.set(False)
+
+    solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=False)
+
+    solara.Title("Joint sanctions: classroom simulator")
+    solara.Style(CSS)
+    with solara.AppBarTitle():
+        solara.Text("Joint sanctions: who do the lists punish, and why?")
+    with solara.Sidebar():
+        with solara.Column(classes=["js-app"]):
+            Controls(session, version.value, playing, step_size, refresh)
+    with solara.Column(classes=["js-app"]):
+        if error.value:
+            solara.Error(error.value)
+        with session.lock:
+            h = headline(session.a)
+        Headlines(h)
+        with solara.lab.Tabs(value=tab, lazy=True):
+            with solara.lab.Tab("Live charts"):
+                ChartsTab(session, version.value)
+            with solara.lab.Tab("Registry map"):
+                MapTab(session, version.value)
+            with solara.lab.Tab("Case file"):
+                CaseTab(session, version.value)
+            with solara.lab.Tab("Twin worlds"):
+                TwinTab(session, version.value, refresh)
+
+
+# ---------------------------------------------------------------------------- serving
+
+
+def serve(port: int = 8765, host: str = "127.0.0.1", scenario: str | None = None,
+          open_browser: bool = False) -> None:
+    """Serve the classroom app and block until interrupted (Ctrl+C).
+
+    Runs ``solara run simulation.viz.app`` in production mode with everything set for offline
+    use: front-end assets from the local cache (fetched once with npm if missing), the CDN
+    pointed at a dead local port, telemetry and the PyPI version check off.
+
+    Args:
+        port: TCP port to listen on.
+        host: interface to bind; the default keeps the app on this machine. Use ``0.0.0.0``
+            only on a trusted classroom network.
+        scenario: shipped scenario name or path to a scenario TOML to start with
+            (default: ``classroom``).
+        open_browser: open the page in the default web browser once the server is up.
+
+    Raises:
+        simulation.errors.ScenarioError: the scenario does not exist.
+        RuntimeError: the front-end assets are missing and cannot be fetched (no npm).
+    """
+    from simulation.errors import ScenarioError
+
+    env = dict(os.environ)
+    if scenario is not None:
+        path = scenario_path(scenario)
+        if not path.exists():
+            raise ScenarioError(f"no such scenario; shipped ones: {', '.join(scenario_names())}",
+                                file=scenario)
+        env[SCENARIO_ENV] = str(path.resolve()) if Path(scenario).suffix == ".toml" else scenario
+    assets = default_assets_dir()
+    if missing_assets(assets):
+        fetch_assets(assets)
+    env.update(offline_env(assets))
+    root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    print(f"joint-sanctions app: http://{host}:{port}/  (Ctrl+C to stop)", file=sys.stderr)
+    proc = subprocess.Popen(solara_command(port, host, open_browser), env=env)
+
+    def stop(*_args: Any) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop)  # a plain `kill` also stops the server
+    try:
+        proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+__all__ = ["Page", "serve"]

@@ -1,0 +1,206 @@
+"""The classroom app in a real browser: Debian's Chromium driven by Playwright, fully offline.
+
+Starts the app's Solara server on a free 127.0.0.1 port with the offline settings, then checks
+that the page loads, a knob moves, Step / Run / Play change the numbers and the charts, every
+panel renders, two browser sessions have independent worlds, and no request leaves 127.0.0.1
+(the browser also runs behind a dead proxy, so nothing could leak even if the check were wrong).
+Screenshots go to /tmp/app_*.png.
+
+Skipped only when /usr/bin/chromium is missing (Debian: ``apt-get install -y chromium``; never
+``playwright install``). The front-end assets are fetched with npm if not yet installed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+pytest.importorskip("playwright")
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+from simulation.viz.app_assets import default_assets_dir, fetch_assets, offline_env, solara_command  # noqa: E402
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--proxy-server=http://127.0.0.1:9",  # anything non-loopback would hit a dead proxy
+]
+REPO = Path(__file__).resolve().parents[2]
+SHOTS = Path(os.environ.get("APP_SCREENSHOTS", "/tmp"))
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                reason=f"{CHROMIUM} missing (apt-get install -y chromium)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The app served like `joint-sanctions app` does, on a free port; yields URL and log."""
+    assets = fetch_assets(default_assets_dir(), quiet=True)
+    port = _free_port()
+    tmp = tmp_path_factory.mktemp("app")
+    log_path = tmp / "server.log"
+    env = {**os.environ, **offline_env(assets),
+           "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)}
+    url = f"http://127.0.0.1:{port}/"
+    with open(log_path, "w") as log:
+        # cwd: a scratch folder, so no stray .env file is read by solara
+        proc = subprocess.Popen(solara_command(port), env=env, stdout=log, stderr=subprocess.STDOUT,
+                                cwd=tmp)
+    try:
+        t0 = time.monotonic()
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"server exited with {proc.returncode}:\n{log_path.read_text()}")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() - t0 > 60:
+                pytest.fail(f"server did not answer within 60 s:\n{log_path.read_text()}")
+            time.sleep(0.2)
+        yield {"url": url, "log": log_path}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Recorder:
+    """Every URL a page asks for, and anything that went wrong."""
+
+    def __init__(self, page):
+        self.urls: list[str] = []
+        self.problems: list[str] = []
+        page.on("request", lambda r: self.urls.append(r.url))
+        page.on("websocket", lambda ws: self.urls.append(ws.url))
+        page.on("requestfailed", lambda r: self.problems.append(f"failed {r.url}: {r.failure}"))
+        page.on("response", lambda r: r.status >= 400 and self.problems.append(f"HTTP {r.status} {r.url}"))
+        page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+
+    def foreign(self) -> list[str]:
+        return [u for u in self.urls if urlsplit(u).scheme not in ("data", "blob", "about")
+                and urlsplit(u).hostname != "127.0.0.1"]
+
+
+def _open(browser, url):
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = ctx.new_page()
+    rec = Recorder(page)
+    page.goto(url)
+    expect(page.locator(".js-day .js-card-value")).to_have_text("0 / 365", timeout=60_000)
+    return ctx, page, rec
+
+
+def _day(page, text):
+    expect(page.locator(".js-day .js-card-value")).to_have_text(text, timeout=30_000)
+
+
+def _number(page, css) -> int:
+    text = page.locator(f"{css} .js-card-value").first.inner_text()
+    return int(re.sub(r"[^0-9]", "", text.split("(")[0]))
+
+
+def _src(page, name) -> str:
+    img = page.locator(f".js-chart-{name} img").first
+    expect(img).to_be_visible(timeout=30_000)
+    return img.get_attribute("src")
+
+
+def test_app_in_browser(server, browser):
+    t0 = time.monotonic()
+    ctx_a, a, rec_a = _open(browser, server["url"])
+    compliance_png, sanctions_png = _src(a, "compliance"), _src(a, "sanctions")
+
+    # A knob: deletions that reach each agency 60% -> 50% (one key press at a time).
+    knob = a.locator(".js-knob-deletion-sharing")
+    expect(knob.locator(".js-knob-label")).to_contain_text("60%")
+    knob.locator("[role=slider]").focus()
+    for want in ("55%", "50%"):
+        a.keyboard.press("ArrowLeft")
+        expect(knob.locator(".js-knob-label")).to_contain_text(want)
+
+    # Step one month, then run to the end: numbers and charts change.
+    a.get_by_role("button", name="1 month").click()
+    a.locator(".js-step").click()
+    _day(a, "30 / 365")
+    # judgments start on day 1; sanctions only after the first deadline (about a month)
+    expect(a.locator(".js-chart-compliance img")).not_to_have_attribute("src", compliance_png)
+    a.locator(".js-run-end").click()
+    _day(a, "365 / 365")
+    expect(a.locator(".js-chart-sanctions img")).not_to_have_attribute("src", sanctions_png)
+    assert _number(a, ".js-sanctions") > 0
+    assert _number(a, ".js-wrongful") > 0
+    expect(a.locator(".js-caption-sanctions")).to_be_visible()
+    a.screenshot(path=str(SHOTS / "app_charts.png"))
+
+    # Session B is a world of its own: day 0, knob at the scenario's value.
+    ctx_b, b, rec_b = _open(browser, server["url"])
+    expect(b.locator(".js-knob-deletion-sharing .js-knob-label")).to_contain_text("60%")
+    b.locator(".js-step").click()
+    _day(b, "7 / 365")
+    _day(a, "365 / 365")
+    # Play in B runs on its own and pauses; A is untouched.
+    b.locator(".js-play").click()
+    expect(b.locator(".js-day .js-card-value")).not_to_have_text("7 / 365", timeout=30_000)
+    b.locator(".js-play").click()
+    _day(a, "365 / 365")
+    assert _number(b, ".js-day") > 7
+
+    # The other panels of A.
+    a.get_by_role("tab", name="Registry map").click()
+    _src(a, "map")
+    expect(a.locator(".js-caption-map")).to_contain_text("links")
+    a.screenshot(path=str(SHOTS / "app_map.png"))
+    a.get_by_role("tab", name="Case file").click()
+    expect(a.locator(".js-entry").first).to_be_visible(timeout=30_000)
+    expect(a.locator(".js-case")).to_contain_text("Sanctioned by")
+    expect(a.locator(".js-case")).to_contain_text("Listed by")
+    a.screenshot(path=str(SHOTS / "app_case.png"))
+    a.get_by_role("tab", name="Twin worlds").click()
+    a.locator(".js-twin-select").click()
+    a.get_by_role("option", name="Appeals switched the other way").click()
+    expect(a.locator(".js-twin-table")).to_be_visible(timeout=60_000)
+    assert _number(a, ".js-world-b-wrongful") > _number(a, ".js-world-a-wrongful")
+    _src(a, "twin-wrongful")
+    a.screenshot(path=str(SHOTS / "app_twins.png"))
+    b.screenshot(path=str(SHOTS / "app_session_b.png"))
+
+    for rec in (rec_a, rec_b):
+        assert rec.urls, "no requests recorded?"
+        assert rec.foreign() == [], f"requests left 127.0.0.1: {rec.foreign()}"
+        assert rec.problems == [], rec.problems
+    assert any("/_solara/cdn/" in u for u in rec_a.urls), "assets not served by the local proxy"
+    log = server["log"].read_text()
+    assert "Could not load URL" not in log, log  # the server never fell back to a CDN
+    assert "Traceback" not in log, log
+    ctx_a.close()
+    ctx_b.close()
+    print(f"browser part: {time.monotonic() - t0:.1f} s")

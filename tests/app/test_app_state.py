@@ -1,0 +1,128 @@
+"""The classroom app's state and charts, without a browser (fast)."""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import pytest
+
+from simulation.viz import app_charts as charts
+from simulation.viz.app_state import (
+    TWINS,
+    Session,
+    Settings,
+    case_story,
+    divergence,
+    headline,
+    link_staleness,
+    pseudonym,
+    scenario_names,
+    wrongful_people,
+)
+
+SMALL = Settings().with_knob("population.individuals", 5000)
+
+
+@pytest.fixture(scope="module")
+def year() -> Session:
+    s = Session()  # classroom: 10,000 people, wrongful sanctions within the year
+    s.step(365)
+    return s
+
+
+def test_serve_signature():
+    from simulation.viz.app import serve
+
+    sig = inspect.signature(serve)
+    assert list(sig.parameters) == ["port", "host", "scenario", "open_browser"]
+    assert sig.parameters["port"].default == 8765
+    assert sig.parameters["host"].default == "127.0.0.1"
+    assert sig.parameters["scenario"].default is None
+    assert sig.parameters["open_browser"].default is False
+    assert serve.__doc__
+
+
+def test_scenarios_listed_classroom_first():
+    names = scenario_names()
+    assert names[0] == "classroom" and "baseline" in names
+
+
+def test_sessions_are_independent():
+    a, b = Session(SMALL), Session(SMALL)
+    a.step(30)
+    assert (a.a.day, b.a.day) == (30, 0)
+    assert a.a.model is not b.a.model
+
+
+def test_knob_replays_to_same_day_with_same_people():
+    s = Session(SMALL)
+    s.step(60)
+    names = s.a.model.people.name.copy()
+    s.set_knob("registry.deletion_sharing", 0.2)
+    assert s.a.day == 60
+    assert s.a.scenario.registry.deletion_sharing == 0.2
+    assert np.array_equal(names, s.a.model.people.name)
+    s.set_knob("population.individuals", 2000)
+    assert s.a.model.people.n == 2000 and s.a.day == 60
+    s.reset()
+    assert s.a.day == 0 and s.knobs["population.individuals"] == 2000
+
+
+def test_step_stops_at_end(year):
+    assert year.a.done and year.a.day == 365
+    assert year.step(7) is True and year.a.day == 365
+
+
+def test_headline_counts(year):
+    h = headline(year.a)
+    assert h.day == 365 and h.sanctions >= h.wrongful > 0
+    assert h.wrongful == sum(h.by_cause.values())
+    assert 0 < h.legitimacy <= 1
+
+
+def test_case_file_tells_the_story(year):
+    victims = wrongful_people(year.a.model)
+    assert victims
+    story = case_story(year.a.model, victims[0]["person"])
+    kinds = {e.kind for e in story}
+    assert {"record", "sanction"} <= kinds
+    assert any(e.title.startswith("Sanctioned by") for e in story)
+    days = [e.day for e in story[1:] if e.day is not None]
+    assert days == sorted(days)
+
+
+def test_twin_worlds_share_random_draws():
+    s = Session(SMALL)
+    s.step(200)
+    s.set_twin("appeals")
+    assert s.b is not None and s.b.day == 200
+    assert s.b.scenario.appeals.enabled is not s.a.scenario.appeals.enabled
+    # Same people, same judgments: appeals act only after sanctions.
+    fa, fb = s.a.model.counters.frame(), s.b.model.counters.frame()
+    assert np.array_equal(fa["judgments.individuals"], fb["judgments.individuals"])
+    s.step(30)
+    assert s.b.day == s.a.day == 230
+    d = divergence(s.a, s.b)
+    assert d["wrongful_b"] >= d["wrongful_a"]  # no appeals: nobody is remedied
+    assert set(TWINS) >= {"unified_ids", "appeals", "name_matching", "full_sharing", "hub"}
+
+
+def test_charts_render_png(year):
+    w = year.a
+    m = w.model
+    df = m.counters.frame()
+    pngs = [
+        charts.compliance_chart(df, w.day, m.days), charts.sanctions_chart(df, w.day, m.days),
+        charts.misses_chart(df, w.day, m.days), charts.legitimacy_chart(df, w.day, m.days, 0.8),
+        charts.appeals_chart(df, w.day, m.days, m.appeals, True),
+        charts.copies_chart(w.drift, w.agencies, m.days),
+        charts.registry_map(m, link_staleness(m), w.drift[-1]),
+        charts.sanctions_chart(df.iloc[:0], 0, m.days),  # day 0: nothing yet
+    ]
+    assert all(p[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+
+
+def test_pseudonyms_are_stable_and_distinct():
+    assert pseudonym(0) == pseudonym(0)
+    assert len({pseudonym(i) for i in range(20000)}) == 20000
