@@ -112,6 +112,8 @@ def _days_axis(ax: Any, days: int, counts: bool = True) -> None:
     ax.set_xlabel("day of the simulated year")
     if counts:  # whole numbers of people, cases, records
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        if ax.get_ylim()[1] < 1:  # nothing yet: a plain 0-1 axis, not 0.000-0.054
+            ax.set_ylim(0, 1)
 
 
 def _empty_note(ax: Any, text: str) -> None:

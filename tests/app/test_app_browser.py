@@ -183,6 +183,7 @@ def test_app_in_browser(server, browser):
     expect(a.locator(".js-entry").first).to_be_visible(timeout=30_000)
     expect(a.locator(".js-case")).to_contain_text("Sanctioned by")
     expect(a.locator(".js-case")).to_contain_text("Listed by")
+    a.wait_for_timeout(600)  # let the tab's slide transition finish before the screenshot
     a.screenshot(path=str(SHOTS / "app_case.png"))
     a.get_by_role("tab", name="Twin worlds").click()
     a.locator(".js-twin-select").click()
