@@ -118,7 +118,8 @@ def CommitSlider(label: str, value: float, vmin: float, vmax: float, step: float
         committed.current = value
         local = value
     with solara.Column(classes=["js-knob", f"js-knob-{name}"], gap="0px"):
-        solara.Text(f"{label}: {fmt(local)}", classes=["js-knob-label"])
+        # The label shows the value in force in the world, the thumb what is being dragged.
+        solara.Text(f"{label}: {fmt(value)}", classes=["js-knob-label"])
         el = solara.v.Slider(v_model=local, on_v_model=set_local, min=vmin, max=vmax, step=step,
                              hide_details=True, disabled=disabled, class_="js-slider")
         def commit(*args: Any) -> None:
