@@ -10,7 +10,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bi
 	if [ -x "$$(command -v $$p 2>/dev/null)" ] && $$p -c 'import sys; sys.exit(0 if sys.version_info >= (3,12) else 1)' >/dev/null 2>&1; then \
 	command -v $$p; break; fi; done)
 
-.PHONY: demo test lint venv clean bench docs gallery validate
+.PHONY: demo test lint venv clean bench docs gallery validate app app-setup
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "error: Python >= 3.12 not found (tried python3.13, python3.12, ~/.pyenv/versions/3.1[23]*); install one or run 'make PYTHON=/path/to/python3.12'" >&2; exit 2; fi
@@ -22,10 +22,23 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# The classroom app and its browser test: Debian's chromium and npm (apt-get, as root), then the
+# app's front-end assets from the npm registry into build/solara-assets, so the app runs offline.
+APP_STAMP := build/solara-assets/.complete
+$(APP_STAMP): $(STAMP) scripts/install_browser.sh scripts/fetch_solara_assets.py
+	PY=$(PY) bash scripts/install_browser.sh
+	$(PY) scripts/fetch_solara_assets.py --check
+	touch $(APP_STAMP)
+
+app-setup: $(APP_STAMP)
+
+app: $(APP_STAMP)
+	$(VENV)/bin/joint-sanctions app
+
 demo: $(STAMP)
 	$(VENV)/bin/joint-sanctions run scenarios/baseline.toml
 
-test: $(STAMP)
+test: $(STAMP) $(APP_STAMP)
 	$(VENV)/bin/ruff check simulation tests benchmarks scripts
 	$(VENV)/bin/python -m pytest -q
 
