@@ -109,8 +109,10 @@ class Firms:
         for j in range(pop.jurisdictions):
             a, b = self.juris_start[j], self.juris_start[j + 1]
             lo, hi = people.juris_start[j], people.juris_start[j + 1]
+            if hi <= lo:  # a jurisdiction with firms but no residents: anyone may represent
+                lo, hi = 0, people.n
             if b > a:
-                self.representative[a:b] = rng.integers(lo, max(hi, lo + 1), b - a)
+                self.representative[a:b] = rng.integers(lo, hi, b - a)
 
     def change_representatives(self, rng: np.random.Generator, rate_per_day: float,
                                people: Individuals) -> np.ndarray:
@@ -121,5 +123,7 @@ class Firms:
         firms = np.unique(rng.integers(0, self.n, count))
         j = self.jurisdiction[firms]
         lo, hi = people.juris_start[j], people.juris_start[j + 1]
+        empty = hi <= lo
+        lo, hi = np.where(empty, 0, lo), np.where(empty, people.n, hi)
         self.representative[firms] = lo + (rng.random(firms.size) * (hi - lo)).astype(np.int64)
         return firms

@@ -291,3 +291,10 @@ def test_wrongful_sanctions_lower_legitimacy():
     assert calm["legitimacy_mean"] == pytest.approx(calm["legitimacy_mean"] -
                                                     calm["legitimacy_change"] +
                                                     calm["legitimacy_change"])
+
+
+@pytest.mark.parametrize("people", [1, 2, 3])
+def test_tiny_populations_run(people):
+    s = run(small(population={"individuals": people, "firms": 5, "jurisdictions": 2})).summary
+    check_invariants_summary_only = s["wrongful_sanctions"] <= s["sanctions"]
+    assert check_invariants_summary_only

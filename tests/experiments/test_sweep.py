@@ -117,12 +117,28 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(monkeypatch, tmp_path):
     assert (df2["status"] == "ok").all()
 
 
+FAILING_CLI = """
+import sys
+import simulation.experiments.worker as worker
+real = worker.run_one
+def failing(base, overrides, seed):
+    if overrides.get("population.individuals") == 1:
+        raise IndexError("injected failure in the model")
+    return real(base, overrides, seed)
+worker.run_one = failing
+from simulation.cli import main
+sys.argv = ["joint-sanctions", *sys.argv[1:]]
+main()
+"""
+
+
 def test_cli_sweep_records_a_run_that_fails_in_the_model(tmp_path):
-    # One individual passes validation but fails at run time: a real run-time error, end to end.
+    # The CLI end to end (in-process executor, so the injected failure reaches the run).
     path = write_sweep(tmp_path, sweep_data(replicates=1, fixed={"days": 40}, parameters={
         "population.individuals": [1, 2000]}))
-    proc = subprocess.run([*CLI, "sweep", str(path), "--out", str(tmp_path / "out"), "--workers", "1",
-                           "--no-progress"], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    proc = subprocess.run([sys.executable, "-c", FAILING_CLI, "sweep", str(path), "--out",
+                           str(tmp_path / "out"), "--workers", "0", "--no-progress"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert proc.returncode == 0, proc.stderr
     df = pd.read_parquet(tmp_path / "out" / "runs.parquet")
     assert list(df["status"]) == ["error", "ok"]
