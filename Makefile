@@ -45,6 +45,9 @@ test: $(STAMP) $(APP_STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check simulation tests benchmarks scripts
 
+docs: $(STAMP)
+	$(VENV)/bin/mkdocs build --strict
+
 gallery: $(STAMP)
 	$(PY) scripts/make_gallery.py
 
