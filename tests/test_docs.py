@@ -1,14 +1,14 @@
 """Docs that cannot rot: every ```sh command and ```python block in README.md and docs/*.md runs.
 
 Blocks fenced as ``sh`` run as one bash script each (``set -e``; shell variables carry from line
-to line within a block, a trailing backslash continues a line) in a fresh workspace per file that links the repository's scenarios, sweeps and virtual environment, so
-commands run exactly as a reader types them from the repository root. ``python`` blocks run in
-the same workspace after the file's shell blocks before them. Blocks fenced as ``console``,
-``text``, ``bash`` or ``py`` are illustrations and are not run (``py`` for Python that needs
-an optional extra, such as the EMA Workbench). Lines starting with ``make`` are run by
-CI itself (``make test``), and the app server (``joint-sanctions app``) by its own
-tests, so they are skipped here; a block that starts a Dask cluster in the background stops
-it itself.
+to line within a block; a trailing backslash continues a line) in a fresh workspace per file
+that links the repository's scenarios, sweeps and virtual environment, so commands run exactly
+as a reader types them from the repository root. ``python`` blocks run in the same workspace
+after the file's shell blocks before them. Blocks fenced as ``console``, ``text``, ``bash`` or
+``py`` are illustrations and are not run (``py`` for Python that needs an optional extra, such
+as the EMA Workbench). Lines starting with ``make`` are run by CI itself (``make test``), and
+the app server (``joint-sanctions app``) by its own tests, so they are skipped here; a block
+that starts a Dask cluster in the background stops it itself.
 """
 
 from __future__ import annotations

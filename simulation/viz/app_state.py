@@ -21,7 +21,7 @@ import numpy as np
 
 from simulation import JointSanctionsModel, load_scenario
 from simulation.metrics import CAUSE, CAUSES, EVENT, MISS_CAUSES, WRONGFUL_CAUSES
-from simulation.names import expected_namesakes
+from simulation.names import display_name, expected_namesakes
 from simulation.registry import ID_INVALID, ID_MISSING, NEVER, PERSON
 
 SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
@@ -95,28 +95,9 @@ REASON_TEXT = {
     "not_legally_defined": "the agency listed them on a ground that no law defines",
 }
 
-_SURNAMES = (
-    "Wang Li Zhang Liu Chen Yang Huang Zhao Wu Zhou Xu Sun Ma Zhu Hu Guo He Gao Lin Luo Zheng "
-    "Liang Xie Song Tang Han Feng Deng Cao Peng Zeng Xiao Tian Dong Yuan Pan Cai Jiang Yu Du Ye "
-    "Cheng Wei Su Lu Ding Ren Shen Yao Jin"
-).split()
-_GIVEN = (
-    "Wei Fang Na Min Jing Li Qiang Lei Jun Yang Yong Yan Jie Tao Ming Chao Xiu Xia Ping Gang Hui "
-    "Hong Bo Lan Dan Ning Kai Hao Xin Yu Jian Peng Rui Ting Yi Zhen Qing Wen Bin Hua"
-).split()
-
-
-def pseudonym(name_id: int) -> str:
-    """A readable, made-up name for a name id (the same id always gives the same name)."""
-    n_s, n_g = len(_SURNAMES), len(_GIVEN)
-    i = int(name_id)
-    surname = _SURNAMES[i % n_s]
-    i //= n_s
-    first = _GIVEN[i % n_g]
-    i //= n_g
-    given = first if i == 0 else first + _GIVEN[(i - 1) % n_g].lower()
-    i = (i - 1) // n_g if i else 0
-    return f"{surname} {given}" + (f" {i + 1}" if i else "")
+def pseudonym(model: JointSanctionsModel, name_id: int) -> str:
+    """The readable name of a name id, the same as ``joint-sanctions trace`` prints."""
+    return display_name(int(name_id), model.config.population.distinct_names)
 
 
 def scenario_names() -> list[str]:
@@ -373,7 +354,7 @@ class CaseEntry:
 
 def person_label(model: JointSanctionsModel, person: int) -> str:
     """Pseudonym and ID of a person."""
-    return f"{pseudonym(model.people.name[person])} (ID {int(person):06d})"
+    return f"{pseudonym(model, model.people.name[person])} (ID {int(person):06d})"
 
 
 def wrongful_people(model: JointSanctionsModel, limit: int = 300) -> list[dict[str, Any]]:
@@ -428,7 +409,7 @@ def case_story(model: JointSanctionsModel, person: int) -> list[CaseEntry]:
     head = CaseEntry(None, me, (
         f"Lives in jurisdiction {jn[int(people.jurisdiction[person])]}. "
         + (f"{namesakes} other {'person shares' if namesakes == 1 else 'people share'} the name "
-           f"{pseudonym(people.name[person])} in this world." if namesakes else
+           f"{pseudonym(model, people.name[person])} in this world." if namesakes else
            "Nobody else in this world has the same name.")), "info")
 
     ev = model.events
@@ -527,7 +508,7 @@ def _copy_entries(model: JointSanctionsModel, person: int, row: int, agency: int
     is_person = int(rec.subject_kind[row]) == PERSON
     explain = {
         "name_collision": (
-            f"The record's name is {pseudonym(rec.name[row] if is_person else rec.rep_name[row])}, "
+            f"The record's name is {pseudonym(model, rec.name[row] if is_person else rec.rep_name[row])}, "
             "the same as this person's: a namesake."),
         "id_error": "The record carried this person's ID by mistake.",
         "stale_record": "The record was still in the copy although the source had deleted it.",

@@ -9,29 +9,18 @@ the way and when (if ever) the deletion arrived.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from simulation.errors import ScenarioError
+from simulation.names import display_name
 from simulation.viz.figures import RunData, load_run
 from simulation.viz.style import cause_label
 
 NEVER = np.iinfo(np.int32).max
 PERSON, FIRM = 0, 1
-
-# Romanised surnames and given names, most common first, for readable namesakes ("Wang Wei").
-SURNAMES = (
-    "Wang Li Zhang Liu Chen Yang Huang Zhao Wu Zhou Xu Sun Ma Zhu Hu Guo He Gao Lin Luo Zheng Liang "
-    "Xie Song Tang Han Feng Deng Cao Peng Zeng Xiao Tian Dong Yuan Pan Cai Jiang Yu Du Ye Cheng Su "
-    "Lü Ding Ren Shen Yao Lu Jin Fu Zhong Cui Tan Qiu Xia Lei Kong Bai Mao Shi Qian Fan Wei Dai"
-).split()
-GIVEN = (
-    "Wei Fang Min Jing Na Jun Qiang Lei Yang Yong Yan Jie Tao Ming Chao Xiuying Xia Ping Gang Hui "
-    "Hua Juan Ying Hong Jian Bo Bin Hao Xin Lin Yu Dan Ning Kai Feng Rui Jia Qing Lan Fei Zhen"
-).split()
 
 LISTING_REASONS = {
     "unwilling": "able to pay but did not",
@@ -43,46 +32,6 @@ LISTING_REASONS = {
 }
 DELIST_REASONS = {"paid": "the debt was paid", "expired": "the listing term expired",
                   "appeal_upheld": "an appeal was upheld", "redlist": "the redlist term ended"}
-
-
-def _bijective(index: int, words: tuple[str, ...] | list[str]) -> str:
-    """Index -> unique word sequence (bijective base-len(words) numeration), e.g. 'Xiuyingwei'."""
-    parts = []
-    k = index + 1
-    base = len(words)
-    while k > 0:
-        k -= 1
-        parts.append(words[k % base])
-        k //= base
-    return parts[0] + "".join(p.lower() for p in parts[1:])
-
-
-@lru_cache(maxsize=8)
-def _name_order(distinct_names: int) -> tuple[np.ndarray, int] | None:
-    """For each name id (rank in the pool), its flat (surname, given) index; None if huge."""
-    from simulation.names import GIVEN_NAME_EXPONENT, SURNAME_EXPONENT, SURNAME_SHIFT
-    from simulation.names import SURNAMES as N_SURNAMES
-
-    # Same pool as simulation.names.name_pool, keeping which (surname, given) each rank is.
-    if distinct_names > 20_000_000:
-        return None
-    n_surnames = max(1, min(N_SURNAMES, distinct_names))
-    n_given = max(1, distinct_names // n_surnames)
-    k = np.arange(1, n_surnames + 1, dtype=float)
-    surname = (k + SURNAME_SHIFT) ** -SURNAME_EXPONENT
-    g = np.arange(1, n_given + 1, dtype=float) ** -GIVEN_NAME_EXPONENT
-    full = np.outer(surname / surname.sum(), g / g.sum()).ravel()
-    return np.argsort(-full, kind="stable"), n_given
-
-
-def display_name(name_id: int, distinct_names: int) -> str:
-    """A readable, stable romanised name for a name id (the same id always reads the same)."""
-    order = _name_order(distinct_names)
-    if order is None or name_id < 0 or name_id >= order[0].size:
-        return f"Name-{name_id}"
-    flat = int(order[0][name_id])
-    s, g = divmod(flat, order[1])
-    return f"{_bijective(s, SURNAMES)} {_bijective(g, GIVEN)}"
 
 
 # ---------------------------------------------------------------------------- the rebuilt world

@@ -7,6 +7,8 @@ import inspect
 import numpy as np
 import pytest
 
+from simulation import JointSanctionsModel, load_scenario
+from simulation.cli import SCENARIO_DIR
 from simulation.viz import app_charts as charts
 from simulation.viz.app_state import (
     TWINS,
@@ -124,5 +126,7 @@ def test_charts_render_png(year):
 
 
 def test_pseudonyms_are_stable_and_distinct():
-    assert pseudonym(0) == pseudonym(0)
-    assert len({pseudonym(i) for i in range(20000)}) == 20000
+    model = JointSanctionsModel(load_scenario(SCENARIO_DIR / "classroom.toml"))
+    assert pseudonym(model, 0) == pseudonym(model, 0)
+    n = model.config.population.distinct_names
+    assert len({pseudonym(model, i) for i in range(n)}) == n
