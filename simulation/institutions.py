@@ -98,12 +98,13 @@ class Court(mesa.Agent):
                                               m.legitimacy_ref)
             pays = able & (u < p)
             deadline = t + c.compliance_deadline_days
-            pay_day = np.where(
-                pays, t + (rng.random(subjects.size) * c.compliance_deadline_days).astype(np.int64),
-                NEVER)
+            pay_day = t + (rng.random(subjects.size) * c.compliance_deadline_days).astype(np.int64)
+            # Drawn last, so that the draws above stay the same whatever this share is.
+            never = able & (rng.random(subjects.size) < self.behaviour.never_comply_share)
+            pay_day = np.where(pays & ~never, pay_day, NEVER)
             rows = m.cases.append(
                 subject_kind=kind, subject=subjects, court=self.jurisdiction, judgment_day=t,
-                deadline_day=deadline, able=able, pay_day=pay_day, status=PENDING,
+                deadline_day=deadline, able=able, pay_day=pay_day, status=PENDING, never=never,
             )
             pop.case[subjects] = rows
             self.open_cases = np.concatenate([self.open_cases, rows])
@@ -151,7 +152,7 @@ class Court(mesa.Agent):
                 self._list(listed[~ok], t, CAUSE["unable"], wrongful=True)
             self._close(skipped)
         # Listed debtors pay: a daily hazard, plus the push of sanctions they met yesterday.
-        listed = oc[(cases.status[oc] == LISTED) & cases.able[oc]]
+        listed = oc[(cases.status[oc] == LISTED) & cases.able[oc] & ~cases.never[oc]]
         if listed.size:
             subj = cases.subject[listed]
             kinds = cases.subject_kind[listed]

@@ -90,7 +90,7 @@ class JointSanctionsModel(mesa.Model):
             "deadline_day": (np.int32, -1), "able": (np.bool_, False),
             "pay_day": (np.int32, NEVER), "status": (np.int8, 0), "record": (np.int64, -1),
             "listed_day": (np.int32, NEVER), "closed_day": (np.int32, NEVER),
-            "pushed": (np.bool_, False),
+            "pushed": (np.bool_, False), "never": (np.bool_, False),
         })
         self.appeals = new_appeals_table()
         self.open_appeals: set[tuple[int, int, int]] = set()
@@ -376,7 +376,7 @@ class JointSanctionsModel(mesa.Model):
             jur = rec.jurisdiction[rows[correct]]
             ok = cases >= 0
             b = np.array([self.local("behaviour", int(j)).compliance_after_sanction for j in jur])
-            push = ok & (u[1][correct] < b)
+            push = ok & (u[1][correct] < b) & ~self.cases.never[np.maximum(cases, 0)]
             pushed = cases[push]
             pushed = pushed[self.cases.status[pushed] == LISTED]
             self.cases.pushed[pushed] = True

@@ -302,6 +302,11 @@ class Behaviour(Strict):
         0.001, ge=0, le=1, unit="probability per day", source="assumption (China Daily 2014)",
         description="Daily chance a listed able debtor pays, before sanctions push.",
     )
+    never_comply_share: float = param(
+        0.0, ge=0, le=1, unit="share of able debtors",
+        source="assumption (brief s.6: a debtor complies before the deadline, after listing, or never)",
+        description="Share of able debtors who never pay, however hard they are pushed.",
+    )
     compliance_after_sanction: float = param(
         0.05, ge=0, le=1, unit="probability per sanction",
         source="assumption (Bu & Liao 2022: naming cut delinquency 18.6%)",

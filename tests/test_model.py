@@ -298,3 +298,13 @@ def test_tiny_populations_run(people):
     s = run(small(population={"individuals": people, "firms": 5, "jurisdictions": 2})).summary
     check_invariants_summary_only = s["wrongful_sanctions"] <= s["sanctions"]
     assert check_invariants_summary_only
+
+
+def test_debtors_who_never_comply_stay_listed_until_their_term_ends():
+    kw = dict(days=200, courts={"judgment_rate_per_year": 0.05, "list_unable_probability": 0.0})
+    never = run(small(**kw, behaviour={"never_comply_share": 1.0})).summary
+    base = run(small(**kw)).summary
+    assert never["on_time_compliance_rate"] == 0.0
+    assert never["listed_compliance_within_120d"] == 0.0
+    assert base["listed_compliance_within_120d"] > 0.0
+    assert never["listed_stock_end"] > base["listed_stock_end"]
