@@ -56,6 +56,7 @@ class RunResult:
             self.events.to_parquet(tmp / "events.parquet", index=False)
             (tmp / "scenario.toml").write_text(to_toml(self.scenario))
             (tmp / "manifest.json").write_text(json.dumps(self.manifest(), indent=2) + "\n")
+            tmp.chmod(0o755)  # mkdtemp makes 0700; results are meant to be shared and read
             os.rename(tmp, out)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -585,6 +585,7 @@ def _unknown(what: str, value: str, valid: list[str] | set[str]) -> str:
 # --------------------------------------------------------------------------- loading
 
 GLOBAL_SECTIONS_SPREAD = ("registry", "appeals")
+SHIPPED_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
 
 def parse_value(text: str) -> Any:
@@ -720,14 +721,23 @@ def build_scenario(
         reason = _explain(err, data)
         if err["type"] == "value_error":
             reason = reason.removeprefix("Value error, ")
+        # Blame the override, not the file, when the bad value came from --set (or a sweep).
+        culprit = next((k for k in (overrides or {}) if field == k or field.startswith(k + ".")),
+                       None)
+        if culprit is not None:
+            file = f"override {culprit}={(overrides or {})[culprit]!r}"
         raise ScenarioError(reason, file=file, field=field or None) from None
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
     """Read, override and validate a scenario TOML file; errors are ScenarioError."""
     path = Path(path)
+    shipped = SHIPPED_SCENARIOS / (path.name if path.suffix == ".toml" else f"{path.name}.toml")
+    if not path.exists() and path.parent == Path(".") and shipped.exists():
+        path = shipped  # a shipped scenario by name, e.g. "classroom"
     if not path.exists():
-        raise ScenarioError("no such file", file=str(path))
+        raise ScenarioError("no such file (shipped scenarios: joint-sanctions scenarios)",
+                            file=str(path))
     if path.is_dir():
         raise ScenarioError("is a folder, not a scenario file", file=str(path))
     try:

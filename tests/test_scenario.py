@@ -121,10 +121,22 @@ def test_bad_values_name_field_and_reason(overrides, field, words):
     with pytest.raises(ScenarioError) as exc:
         build_scenario({}, overrides, file="x.toml")
     err = exc.value
-    assert err.file == "x.toml"
     if field:
+        # The bad value came from an override, so the message blames it, not the file.
+        assert err.file.startswith(f"override {field}=")
         assert err.field == field
+    else:
+        assert err.file == "x.toml"
     assert words in str(err)
+
+
+def test_shipped_scenarios_load_by_name_and_file_errors_blame_the_file(tmp_path):
+    assert load_scenario("classroom").name == "classroom"
+    bad = tmp_path / "bad_rate.toml"
+    bad.write_text("[registry]\nsharing = 1.5\n")
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(bad, {"registry.matching": "id"})
+    assert exc.value.file == str(bad) and exc.value.field == "registry.sharing"
 
 
 def test_missing_file_and_not_toml(tmp_path):

@@ -125,6 +125,10 @@ def t_interval(values: np.ndarray, confidence: float = CONFIDENCE) -> tuple[floa
     return mean, sd, mean - half, mean + half
 
 
+BOUNDED_0_1 = {"share", "0-1"}
+NON_NEGATIVE = {"events", "subjects", "cases", "days", "subject-days"}
+
+
 def summarise_comparison(runs: pd.DataFrame, metrics: Sequence[str] | None = None,
                          confidence: float = CONFIDENCE) -> pd.DataFrame:
     """Mean and t-interval per scenario and metric, and the paired difference to the first scenario.
@@ -135,7 +139,11 @@ def summarise_comparison(runs: pd.DataFrame, metrics: Sequence[str] | None = Non
     metrics = list(metrics) if metrics else [k for k in units if k in runs.columns]
     missing = [m for m in metrics if m not in runs.columns]
     if missing:
-        raise ScenarioError(f"unknown metric '{missing[0]}'", field="--metric")
+        import difflib
+
+        close = difflib.get_close_matches(missing[0], [str(c) for c in runs.columns], n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise ScenarioError(f"unknown metric '{missing[0]}'{hint}", field="--metric")
     ok = runs[runs["status"] == "ok"]
     labels = list(dict.fromkeys(runs.sort_values("scenario_index")["scenario"]))
     ref = ok[ok["scenario"] == labels[0]].set_index("replicate")
@@ -146,6 +154,11 @@ def summarise_comparison(runs: pd.DataFrame, metrics: Sequence[str] | None = Non
             cur = ok[ok["scenario"] == scen].set_index("replicate")
             vals = cur[metric].dropna().to_numpy(dtype=float)
             mean, sd, lo, hi = t_interval(vals, confidence)
+            # A t-interval can reach past what is possible: no count below 0, no share above 1.
+            if unit in BOUNDED_0_1 and not math.isnan(lo):
+                lo, hi = max(lo, 0.0), min(hi, 1.0)
+            elif unit in NON_NEGATIVE and not math.isnan(lo):
+                lo = max(lo, 0.0)
             row = {"metric": metric, "label": label, "unit": unit, "scenario": scen, "n": int(vals.size),
                    "mean": mean, "sd": sd, "ci_low": lo, "ci_high": hi}
             if i == 0:
@@ -223,6 +236,7 @@ def write_comparison(table: pd.DataFrame, runs: pd.DataFrame, target: Path, *, f
             {**manifest, "runs": len(runs), "counts": counts,
              "created": datetime.now(UTC).isoformat(timespec="seconds"), **provenance()},
             indent=2, default=str) + "\n")
+        tmp.chmod(0o755)  # mkdtemp makes 0700; results are meant to be shared and read
         tmp.rename(target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
