@@ -163,8 +163,10 @@ def sensitivity(
         fail(exc)
         return
     method = table.attrs["method"]
-    note = (f"{method} indices from {table.attrs['points']} points; the {table.attrs['replicates']} "
-            "replicates of each point are averaged before analysis")
+    reps = table.attrs["replicates"]
+    note = (f"{method} indices from {table.attrs['points']} points; " + (
+        f"the {reps} replicates of each point are averaged before analysis" if reps != 1
+        else "one replicate per point (with several, they would be averaged before analysis)"))
     rt = Table(title=note, header_style="bold")
     cols = (["S1", "S1_conf", "ST", "ST_conf"] if method == "sobol"
             else ["mu_star", "mu_star_conf", "sigma", "mu"])

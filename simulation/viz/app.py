@@ -250,7 +250,7 @@ def CaseTab(session: Session, version: int) -> None:
     with session.lock:
         model = session.a.model
         victims = wrongful_people(model)
-        labels = {f"{person_label(model, v['person'])}: day {v['first_day'] + 1}, "
+        labels = {f"{person_label(model, v['person'])}: day {v['first_day']}, "
                   f"{v['times']}x, {v['cause'].replace('_', ' ')}": v["person"] for v in victims}
     if not labels:
         solara.Text("Nobody has been wrongly sanctioned yet. Press Step or Play (sanctions start "
@@ -265,7 +265,7 @@ def CaseTab(session: Session, version: int) -> None:
         story = case_story(session.a.model, labels[current])
     with solara.Column(classes=["js-case"], gap="0px"):
         for e in story:
-            day = f"day {e.day + 1}" if e.day is not None else ""
+            day = f"day {e.day}" if e.day is not None else ""
             with solara.Column(classes=["js-entry", f"js-kind-{e.kind}"], gap="0px", style={
                     "border-left": f"8px solid {KIND_COLORS.get(e.kind, '#999999')}",
                     "padding": "6px 12px", "margin": "6px 0", "background": "#FAFAFA"}):

@@ -383,7 +383,7 @@ def wrongful_people(model: JointSanctionsModel, limit: int = 300) -> list[dict[s
 
 
 def _day_text(day: int) -> str:
-    return "never" if day >= NEVER else f"day {day + 1}"
+    return "never" if day >= NEVER else f"day {day}"
 
 
 def _id_text(model: JointSanctionsModel, entered: int, true: int) -> str:
@@ -399,8 +399,8 @@ def _id_text(model: JointSanctionsModel, entered: int, true: int) -> str:
 def case_story(model: JointSanctionsModel, person: int) -> list[CaseEntry]:
     """The case file of one individual: record, transfer, match rule, sanction, appeal, remedy.
 
-    Entries are in day order (days are 0-based model days; the page shows day + 1); the first
-    entry introduces the person and undated warnings come last.
+    Entries are in day order (the model's 0-based days, as in events.parquet and ``trace``);
+    the first entry introduces the person and undated warnings come last.
     """
     people = model.people
     jn = model.config.population.names()
@@ -517,10 +517,10 @@ def _copy_entries(model: JointSanctionsModel, person: int, row: int, agency: int
     }.get(CAUSES[cause], "")
     first = int(times.min())
     more = f", then {times.size - 1} more time{'s' if times.size > 2 else ''} up to day " \
-        f"{int(times.max()) + 1}" if times.size > 1 else ""
+        f"{int(times.max())}" if times.size > 1 else ""
     out.append(CaseEntry(first, f"Sanctioned by {names[agency]} (matched by {by})", (
         f"{names[agency]} matches users by '{MATCHING_LABELS.get(rule, rule)}' and matched this "
-        f"person to the record by {by}. {explain} Refused service on day {first + 1}{more}."),
+        f"person to the record by {by}. {explain} Refused service on day {first}{more}."),
         "sanction"))
     return out
 
@@ -594,9 +594,9 @@ def _fate(v: dict[str, Any] | None) -> str:
     if v is None:
         return "never wrongly sanctioned"
     times = f"{v['times']} time{'s' if v['times'] > 1 else ''}"
-    span = f"day {v['first'] + 1}" if v["first"] == v["last"] else \
-        f"days {v['first'] + 1}-{v['last'] + 1}"
-    remedy = f"; remedied on appeal, day {v['remedy'] + 1}" if "remedy" in v else ""
+    span = f"day {v['first']}" if v["first"] == v["last"] else \
+        f"days {v['first']}-{v['last']}"
+    remedy = f"; remedied on appeal, day {v['remedy']}" if "remedy" in v else ""
     return f"refused {times} ({span}), first by {v['agency']}: {CAUSE_TEXT[v['cause']]}{remedy}"
 
 
