@@ -395,6 +395,28 @@ class Scoring(Strict):
     )
 
 
+def _partial(model: type[BaseModel], name: str) -> type[BaseModel]:
+    """The same fields as ``model``, all optional: an override that names only what it changes."""
+    fields: dict[str, Any] = {}
+    for fname, info in model.model_fields.items():
+        new = copy.copy(info)
+        new.default = None
+        fields[fname] = (info.annotation | None, new)
+    return create_model(name, __base__=Strict, __doc__=f"Per-jurisdiction {model.__name__}.",
+                        **fields)
+
+
+def _overrides_of_registry(names: tuple[str, ...], name: str) -> type[BaseModel]:
+    """Optional copies of some ``Registry`` fields, so each knob is defined once, in Registry."""
+    fields: dict[str, Any] = {}
+    for fname in names:
+        info = copy.copy(Registry.model_fields[fname])
+        info.default = None
+        info.description = f"Overrides registry.{fname}: {info.description}"
+        fields[fname] = (info.annotation | None, info)
+    return create_model(name, __base__=Strict, __doc__="Registry knobs overridden here.", **fields)
+
+
 AGENCY_REGISTRY_FIELDS = (
     "matching", "sharing", "delay_days", "deletion_sharing", "deletion_delay_days",
     "format_loss_rate", "local_expiry",
@@ -402,7 +424,11 @@ AGENCY_REGISTRY_FIELDS = (
 LINK_FIELDS = ("sharing", "delay_days", "deletion_sharing", "deletion_delay_days", "format_loss_rate")
 
 
-class Agency(Strict):
+AgencyRegistryOverrides = _overrides_of_registry(AGENCY_REGISTRY_FIELDS, "AgencyRegistryOverrides")
+LinkRegistryOverrides = _overrides_of_registry(LINK_FIELDS, "LinkRegistryOverrides")
+
+
+class Agency(AgencyRegistryOverrides):  # type: ignore[misc,valid-type]
     """A consuming agency (or private platform) with its own registry copy."""
 
     kind: Literal[
@@ -439,49 +465,12 @@ class Agency(Strict):
     own_blacklist: OwnList | None = Field(None, description="A blacklist this agency originates.")
     redlist: Redlist | None = Field(None, description="A redlist this agency runs.")
     scoring: Scoring | None = Field(None, description="Points scoring instead of list matching.")
-    matching: Matching | None = Field(None, description="Overrides registry.matching.")
-    sharing: float | None = Field(None, ge=0, le=1, description="Overrides registry.sharing.")
-    delay_days: float | None = Field(None, ge=0, le=3650, description="Overrides registry.delay_days.")
-    deletion_sharing: float | None = Field(
-        None, ge=0, le=1, description="Overrides registry.deletion_sharing."
-    )
-    deletion_delay_days: float | None = Field(
-        None, ge=0, le=3650, description="Overrides registry.deletion_delay_days."
-    )
-    format_loss_rate: float | None = Field(
-        None, ge=0, le=1, description="Overrides registry.format_loss_rate."
-    )
-    local_expiry: bool | None = Field(None, description="Overrides registry.local_expiry.")
 
-
-class Link(Strict):
+class Link(LinkRegistryOverrides):  # type: ignore[misc,valid-type]
     """Per-link override: from a source (court name, agency name or platform) to a consumer."""
 
     source: str = Field(description="Sending node: court:<jurisdiction>, an agency, or platform.")
     to: str = Field(description="Receiving node: an agency name or platform.")
-    sharing: float | None = Field(None, ge=0, le=1, description="Overrides registry.sharing.")
-    delay_days: float | None = Field(None, ge=0, le=3650, description="Overrides registry.delay_days.")
-    deletion_sharing: float | None = Field(
-        None, ge=0, le=1, description="Overrides registry.deletion_sharing."
-    )
-    deletion_delay_days: float | None = Field(
-        None, ge=0, le=3650, description="Overrides registry.deletion_delay_days."
-    )
-    format_loss_rate: float | None = Field(
-        None, ge=0, le=1, description="Overrides registry.format_loss_rate."
-    )
-
-
-def _partial(model: type[BaseModel], name: str) -> type[BaseModel]:
-    """The same fields as ``model``, all optional: an override that names only what it changes."""
-    fields: dict[str, Any] = {}
-    for fname, info in model.model_fields.items():
-        new = copy.copy(info)
-        new.default = None
-        fields[fname] = (info.annotation | None, new)
-    return create_model(name, __base__=Strict, __doc__=f"Per-jurisdiction {model.__name__}.",
-                        **fields)
-
 
 CourtsOverride = _partial(Courts, "CourtsOverride")
 RegistryOverride = _partial(Registry, "RegistryOverride")
