@@ -42,7 +42,7 @@ demo: $(STAMP)
 test: $(STAMP) $(APP_STAMP)
 	$(VENV)/bin/ruff check simulation tests benchmarks scripts
 	# Two workers: one per core (tests that start their own processes still pass; about 4.5 min).
-	$(VENV)/bin/python -m pytest -q -n 2
+	$(VENV)/bin/python -m pytest -n 2
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check simulation tests benchmarks scripts
