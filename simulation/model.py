@@ -68,6 +68,7 @@ class JointSanctionsModel(mesa.Model):
         self.day = -1
         pop = scenario.population
         self.n_jurisdictions = pop.jurisdictions
+        self._sections: dict[tuple[str, int], Any] = {}
         self.people = Individuals(scenario, self.streams)
         self.firms = Firms(scenario, self.streams, self.people)
         self.legitimacy_ref = pop.legitimacy_mean
@@ -113,7 +114,16 @@ class JointSanctionsModel(mesa.Model):
 
     def local(self, section: str, jurisdiction: int) -> Any:
         """A parameter section as it applies in one jurisdiction (-1: the global values)."""
-        return jurisdiction_section(self.config, section, jurisdiction)
+        key = (section, jurisdiction)
+        found = self._sections.get(key)
+        if found is None:
+            found = self._sections[key] = jurisdiction_section(self.config, section, jurisdiction)
+        return found
+
+    def behaviour_by_jurisdiction(self, field: str) -> np.ndarray:
+        """One behaviour parameter for every jurisdiction, as an array indexed by jurisdiction."""
+        return np.array([getattr(self.local("behaviour", j), field)
+                         for j in range(self.n_jurisdictions)])
 
     def legitimacy_of(self, persons: np.ndarray) -> np.ndarray:
         """Perceived legitimacy of these individuals (own experience and what they have seen)."""
@@ -375,7 +385,7 @@ class JointSanctionsModel(mesa.Model):
             cases = rec.case[rows[correct]]
             jur = rec.jurisdiction[rows[correct]]
             ok = cases >= 0
-            b = np.array([self.local("behaviour", int(j)).compliance_after_sanction for j in jur])
+            b = self.behaviour_by_jurisdiction("compliance_after_sanction")[jur]
             push = ok & (u[1][correct] < b) & ~self.cases.never[np.maximum(cases, 0)]
             pushed = cases[push]
             pushed = pushed[self.cases.status[pushed] == LISTED]
@@ -384,17 +394,14 @@ class JointSanctionsModel(mesa.Model):
         if wrong.any() and agency.kind == PERSON:
             victims = subjects[wrong]
             jur = self.people.jurisdiction[victims]
-            loss = np.array([self.local("behaviour", int(j)).legitimacy_loss_wrongful
-                             for j in range(self.n_jurisdictions)])[jur]
+            loss = self.behaviour_by_jurisdiction("legitimacy_loss_wrongful")[jur]
             before = self.people.legitimacy[victims].astype(np.float64)
             after = np.maximum(before - loss, 0.0)
             self.people.legitimacy[victims] = after.astype(np.float32)
             self.legitimacy_sum += float((after - before).sum())
             counts = np.bincount(jur, minlength=self.n_jurisdictions).astype(np.float64)
-            for j in np.flatnonzero(counts):
-                beh = self.local("behaviour", int(j))
-                self.juris_penalty[j] += beh.legitimacy_loss_observed * counts[j] / max(
-                    self.juris_people[j], 1.0)
+            self.juris_penalty += (self.behaviour_by_jurisdiction("legitimacy_loss_observed")
+                                   * counts / np.maximum(self.juris_people, 1.0))
         self._file_appeals(agency, subjects, rows, code, u[2], t)
 
     def _file_appeals(self, agency: Agency, subjects: np.ndarray, rows: np.ndarray,

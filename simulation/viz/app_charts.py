@@ -25,21 +25,9 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from simulation.metrics import MISS_CAUSES, WRONGFUL_CAUSES  # noqa: E402
 
-OKABE_ITO = {
-    "black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9", "bluish_green": "#009E73",
-    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "reddish_purple": "#CC79A7",
-    "grey": "#999999",
-}
-CYCLE = [OKABE_ITO[k] for k in ("blue", "orange", "bluish_green", "vermillion", "reddish_purple",
-                                "sky_blue", "yellow", "black", "grey")]
-CAUSE_COLORS = {
-    "correct": OKABE_ITO["blue"],
-    "name_collision": OKABE_ITO["vermillion"],
-    "id_error": OKABE_ITO["orange"],
-    "stale_record": OKABE_ITO["reddish_purple"],
-    "stale_representative": OKABE_ITO["sky_blue"],
-    "listed_at_source": OKABE_ITO["bluish_green"],
-}
+# One palette and one colour per cause for the app and the report figures.
+from simulation.viz.style import CAUSE_COLORS, CYCLE, OKABE_ITO  # noqa: E402
+
 MISS_COLORS = {
     "not_shared": OKABE_ITO["vermillion"],
     "not_yet_arrived": OKABE_ITO["orange"],
