@@ -333,13 +333,16 @@ class Agency(mesa.Agent):
             if sel.size:
                 m.create_records(
                     source=self.node, list_id=self.own_list, color=BLACK, subject_kind=self.kind,
-                    subject=sel, jurisdiction=np.maximum(self.jurisdiction, 0) if
-                    self.jurisdiction >= 0 else (m.firms.jurisdiction[sel] if self.serves_firms
-                                                 else m.people.jurisdiction[sel]),
+                    subject=sel, jurisdiction=self._jurisdiction_of(sel),
                     day=t, term_days=own.term_days, reason=CAUSE[reason], wrongful=flag,
                     registry_params=self.registry_params,
                 )
                 m.counters.add("listings.agency", t, sel.size)
+
+    def _jurisdiction_of(self, subjects: np.ndarray) -> np.ndarray:
+        """Each subject's home jurisdiction (where its records are listed)."""
+        pop = self.model.firms if self.serves_firms else self.model.people
+        return pop.jurisdiction[subjects]
 
     def _own_expiries(self, t: int) -> None:
         m = self.model
@@ -364,10 +367,10 @@ class Agency(mesa.Agent):
             pos, _, _ = self.index.pairs(cands, names, juris)
             cands = np.delete(cands, np.unique(pos))
         if cands.size:
-            jur = m.firms.jurisdiction[cands] if self.serves_firms else m.people.jurisdiction[cands]
             m.create_records(
                 source=self.node, list_id=self.red_list, color=RED, subject_kind=self.kind,
-                subject=cands, jurisdiction=jur, day=t, term_days=red.term_days,
+                subject=cands, jurisdiction=self._jurisdiction_of(cands), day=t,
+                term_days=red.term_days,
                 reason=CAUSE["redlist"], wrongful=False, registry_params=self.registry_params,
             )
             m.counters.add("listings.redlist", t, cands.size)

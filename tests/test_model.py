@@ -132,14 +132,12 @@ def test_no_sharing_means_court_list_never_reaches_anyone():
     s = run(small(registry={"topology": "none"})).summary
     court_misses = s["missed_sanctions.not_shared"]
     assert court_misses > 0
-    assert s["wrongful_sanctions.name_collision"] + s["wrongful_sanctions.id_error"] == 0 or True
 
 
 def test_sharing_zero_gives_only_own_list_sanctions():
     result = run(small(registry={"sharing": 0.0}))
     ev = result.events
     sanctions = ev[ev.event == "sanction"]
-    lists = result.events  # noqa: F841
     assert set(sanctions.agency.astype(str)) <= {"rail", "tax"}
 
 
@@ -296,8 +294,7 @@ def test_wrongful_sanctions_lower_legitimacy():
 @pytest.mark.parametrize("people", [1, 2, 3])
 def test_tiny_populations_run(people):
     s = run(small(population={"individuals": people, "firms": 5, "jurisdictions": 2})).summary
-    check_invariants_summary_only = s["wrongful_sanctions"] <= s["sanctions"]
-    assert check_invariants_summary_only
+    assert s["wrongful_sanctions"] <= s["sanctions"]
 
 
 def test_debtors_who_never_comply_stay_listed_until_their_term_ends():
