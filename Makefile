@@ -10,7 +10,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bi
 	if [ -x "$$(command -v $$p 2>/dev/null)" ] && $$p -c 'import sys; sys.exit(0 if sys.version_info >= (3,12) else 1)' >/dev/null 2>&1; then \
 	command -v $$p; break; fi; done)
 
-.PHONY: demo test lint venv clean bench docs gallery validate app app-setup
+.PHONY: demo test test-slow lint venv clean bench docs gallery validate app app-setup
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "error: Python >= 3.12 not found (tried python3.13, python3.12, ~/.pyenv/versions/3.1[23]*); install one or run 'make PYTHON=/path/to/python3.12'" >&2; exit 2; fi
@@ -43,6 +43,10 @@ test: $(STAMP) $(APP_STAMP)
 	$(VENV)/bin/ruff check simulation tests benchmarks scripts
 	# Two workers: one per core (tests that start their own processes still pass; about 4.5 min).
 	$(VENV)/bin/python -m pytest -n 2
+
+# Checks too slow for `make test` (long validation and calibration runs).
+test-slow: $(STAMP)
+	$(VENV)/bin/python -m pytest -n 2 -m slow
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check simulation tests benchmarks scripts

@@ -29,6 +29,20 @@ PERFECT_REGISTRY = {
 }
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: long checks, skipped by default (make test-slow)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip tests marked ``slow`` unless they were asked for with ``-m slow``."""
+    if "slow" in (config.getoption("-m") or ""):
+        return
+    skip = pytest.mark.skip(reason="slow: run with make test-slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture
 def small_scenario():
     return small()
