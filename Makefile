@@ -26,7 +26,7 @@ venv: $(STAMP)
 # The classroom app and its browser test: Debian's chromium and npm (apt-get, as root), then the
 # app's front-end assets from the npm registry into build/solara-assets, so the app runs offline.
 APP_STAMP := build/solara-assets/.complete
-$(APP_STAMP): $(STAMP) scripts/install_browser.sh scripts/fetch_solara_assets.py
+$(APP_STAMP): $(STAMP) scripts/install_browser.sh scripts/fetch_solara_assets.py simulation/viz/app_assets.py
 	PY=$(PY) bash scripts/install_browser.sh
 	$(PY) scripts/fetch_solara_assets.py --check
 	touch $(APP_STAMP)

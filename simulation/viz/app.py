@@ -17,18 +17,19 @@ set-up (see :mod:`simulation.viz.app_assets`) and switches telemetry off.
 
 from __future__ import annotations
 
-import asyncio
 import html
+import itertools
+import logging
 import os
 import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import solara
 import solara.lab
 
@@ -40,30 +41,31 @@ from simulation.viz.app_assets import (
     offline_env,
     solara_command,
 )
+from simulation.viz.app_live_chart import LiveChart
 from simulation.viz.app_state import (
     KNOBS,
     MATCHING_LABELS,
-    NAME_POOL_CHOICES,
-    POPULATION_CHOICES,
+    SCENARIO_ENV,
     TOPOLOGY_LABELS,
     TWINS,
     Headline,
     Session,
     Settings,
+    World,
+    allowed_scenarios,
     case_story,
     divergence,
     headline,
     link_staleness,
     person_label,
     scenario_names,
-    scenario_path,
     scenario_question,
     wrongful_people,
 )
+from simulation.viz.app_worker import Runner
 
-SCENARIO_ENV = "JOINT_SANCTIONS_APP_SCENARIO"
+log = logging.getLogger("joint_sanctions.app")
 STEP_SIZES = {"1 day": 1, "1 week": 7, "1 month": 30, "1 quarter": 91}
-PLAY_FRAME_SECONDS = 0.4  # at most this often a new picture while playing
 
 CSS = """
 .js-app { font-size: 18px; }
@@ -91,6 +93,8 @@ CSS = """
 .js-status { font-size: 20px; font-weight: 700; }
 .js-knob { margin-top: 10px; }
 .js-knob-label { font-size: 17px; color: #222; }
+.js-busy-text { font-size: 17px; color: #0072B2; font-weight: 700; margin: 4px 8px; }
+.js-stale .js-card-value, .js-stale img { opacity: 0.55; }
 """
 
 
@@ -111,19 +115,18 @@ def initial_settings() -> Settings:
 def CommitSlider(label: str, value: float, vmin: float, vmax: float, step: float,
                  on_commit: Callable[[float], None], fmt: Callable[[float], str],
                  disabled: bool = False, name: str = "") -> None:
-    """A slider that shows its value while dragged and applies it on release (or key press)."""
-    local, set_local = solara.use_state(value)
-    committed = solara.use_ref(value)
-    if committed.current != value:  # changed from outside (reset, scenario): follow it
-        committed.current = value
-        local = value
+    """A slider that applies its value on release (or key press); the label shows the world's.
+
+    The server never echoes the thumb's position back while it moves (that would make fast
+    key presses fight with their own echoes); it sets the thumb only when the world's value
+    changes (a rebuilt world, reset, another scenario).
+    """
     with solara.Column(classes=["js-knob", f"js-knob-{name}"], gap="0px"):
-        # The label shows the value in force in the world, the thumb what is being dragged.
         solara.Text(f"{label}: {fmt(value)}", classes=["js-knob-label"])
-        el = solara.v.Slider(v_model=local, on_v_model=set_local, min=vmin, max=vmax, step=step,
-                             hide_details=True, disabled=disabled, class_="js-slider")
+        el = solara.v.Slider(v_model=value, min=vmin, max=vmax, step=step, hide_details=True,
+                             disabled=disabled, class_="js-slider")
+
         def commit(*args: Any) -> None:
-            set_local(args[2])
             on_commit(args[2])
 
         solara.v.use_event(el, "change", commit)
@@ -135,9 +138,15 @@ def ChoiceSlider(label: str, value: Any, choices: tuple[Any, ...],
                  disabled: bool = False, name: str = "") -> None:
     """A slider over a list of values (e.g. population sizes)."""
     values = sorted(set(choices) | {value})
-    CommitSlider(label, values.index(value), 0, len(values) - 1, 1,
-                 lambda i: on_commit(values[int(i)]), lambda i: fmt(values[int(i)]), disabled,
-                 name)
+
+    def commit(i: Any) -> None:
+        if isinstance(i, int | float) and not isinstance(i, bool) and 0 <= i < len(values):
+            on_commit(values[int(i)])
+        else:
+            on_commit(i)  # refused (and noted) by the worker
+
+    CommitSlider(label, values.index(value), 0, len(values) - 1, 1, commit,
+                 lambda i: fmt(values[int(i)]), disabled, name)
 
 
 def _thousands(x: float) -> str:
@@ -184,45 +193,64 @@ def Chart(png: bytes, name: str, caption: str) -> None:
 # ---------------------------------------------------------------------------- tabs
 
 
+def _epoch(world: World) -> str:
+    """Names one world's data for the live charts (a rebuilt world starts them over)."""
+    return f"{world.label}{world.serial}"
+
+
 @solara.component
 def ChartsTab(session: Session, version: int) -> None:
-    """The live charts of world A."""
-    def render() -> dict[str, bytes]:
-        with session.lock:
-            w = session.a
-            m = w.model
-            df = m.counters.frame()
-            t = w.day
-            return {
-                "compliance": charts.compliance_chart(df, t, m.days),
-                "sanctions": charts.sanctions_chart(df, t, m.days),
-                "misses": charts.misses_chart(df, t, m.days),
-                "legitimacy": charts.legitimacy_chart(df, t, m.days, m.legitimacy_ref),
-                "appeals": charts.appeals_chart(df, t, m.days, m.appeals,
-                                                m.config.appeals.enabled),
-                "copies": charts.copies_chart(w.drift, w.agencies, m.days),
-            }
-
-    imgs = solara.use_memo(render, [version, id(session.a)])
+    """The live charts of world A, drawn in the browser; each frame sends only the new days."""
+    with session.lock:
+        w = session.a
+        m = w.model
+        t = w.day
+        counters = {k: np.asarray(v) for k, v in m.counters.values.items()}
+        drift = np.stack(w.drift) if w.drift else np.zeros((0, len(w.agencies), 4), np.int64)
+        appeals = charts.appeals_series(counters, t, m.appeals)
+        start, enabled = m.legitimacy_ref, m.config.appeals.enabled
+    days, epoch = m.days, _epoch(w)
+    specs = solara.use_memo(lambda: {
+        "sanctions": charts.sanctions_spec(days), "misses": charts.misses_spec(days),
+        "compliance": charts.compliance_spec(days),
+        "legitimacy": charts.legitimacy_spec(days, start),
+        "appeals": charts.appeals_spec(days, enabled),
+        "copies": charts.copies_spec(days, w.agencies),
+        "today": charts.copies_today_spec(w.agencies)}, [epoch])
+    shown = {
+        "sanctions": (charts.sanctions_series(counters, t), CAPTIONS["sanctions"]),
+        "misses": (charts.misses_series(counters, t), CAPTIONS["misses"]),
+        "compliance": (charts.compliance_series(counters, t), CAPTIONS["compliance"]),
+        "legitimacy": (charts.legitimacy_series(counters, t), CAPTIONS["legitimacy"]),
+        "appeals": (appeals, CAPTIONS["appeals"]),
+    }
     with solara.ColumnsResponsive(12, large=6):
-        Chart(imgs["sanctions"], "sanctions",
-              "Every time an agency refuses someone service because of a list. Blue: the person "
-              "really is listed. Other colours: wrongful, by cause.")
-        Chart(imgs["misses"], "misses",
-              "Listed debtors who got through: the record never reached that agency, arrived "
-              "late, lost its ID on the way, or the debtor evaded the check.")
-        Chart(imgs["compliance"], "compliance",
-              "Court judgments, and debtors who paid: before the deadline, or only after being "
-              "put on the blacklist.")
-        Chart(imgs["legitimacy"], "legitimacy",
-              "How fair people find the regime (0 to 1). Wrongful sanctions lower it for the "
-              "victims and, a little, for everyone who hears of them.")
-        Chart(imgs["appeals"], "appeals",
-              "Appeals waiting at the courts, and how many days each successful appeal took "
-              "to bring a remedy.")
-    Chart(imgs["copies"], "copies",
-          "Each agency keeps its own copy of the lists. Stale: deleted at the source but still "
-          "in the copy (punishes people who paid). Missing: listed but never arrived.")
+        for name, ((series, title), caption) in shown.items():
+            with solara.Column(gap="0px"):
+                LiveChart(specs[name], series, epoch, title, name=name)
+                solara.Text(caption, classes=["js-caption", f"js-caption-{name}"])
+    with solara.ColumnsResponsive(12, large=6):
+        LiveChart(specs["copies"], charts.copies_series(drift, w.agencies), epoch, name="copies")
+        LiveChart(specs["today"], {}, epoch, bars=charts.copies_today(drift, len(w.agencies)),
+                  name="today")
+    solara.Text(CAPTIONS["copies"], classes=["js-caption", "js-caption-copies"])
+
+
+CAPTIONS = {
+    "sanctions": "Every time an agency refuses someone service because of a list. Blue: the "
+                 "person really is listed. Other colours: wrongful, by cause (the legend counts "
+                 "each; hover for any day).",
+    "misses": "Listed debtors who got through: the record never reached that agency, arrived "
+              "late, lost its ID on the way, or the debtor evaded the check.",
+    "compliance": "Court judgments, and debtors who paid: on time, or only after being put on "
+                  "the blacklist. Compliance rate = paid / judgments, as in `joint-sanctions "
+                  "run`.",
+    "legitimacy": "How fair people find the regime (0 to 1). Wrongful sanctions lower it for "
+                  "the victims and, a little, for everyone who hears of them.",
+    "appeals": "Appeals waiting at the courts, and appeals upheld so far (each one a remedy).",
+    "copies": "Each agency keeps its own copy of the lists. Stale: deleted at the source but "
+              "still in the copy (punishes people who paid). Missing: listed but never arrived.",
+}
 
 
 @solara.component
@@ -278,18 +306,19 @@ TWIN_NONE = "(choose what world B changes)"
 
 
 @solara.component
-def TwinTab(session: Session, version: int, on_change: Callable[[], None]) -> None:
+def TwinTab(runner: Runner, session: Session, version: int) -> None:
     """World A as set on the left; world B, one thing changed, on the right."""
     options = {TWIN_NONE: None, **{label: key for key, (label, _o) in TWINS.items()}}
-    current = next((k for k, v in options.items() if v == session.twin), TWIN_NONE)
+    current = next((k for k, v in options.items() if v == runner.wanted.twin), TWIN_NONE)
 
     def choose(label: str) -> None:
-        session.set_twin(options[label])
-        on_change()
+        runner.set_twin(options.get(label, label))
 
     solara.Select(label="World B changes one thing", values=list(options), value=current,
                   on_value=choose, classes=["js-twin-select"])
-    if session.b is None:
+    if session.b is None or session.twin != runner.wanted.twin:
+        if runner.wanted.twin is not None:
+            return  # world B is being built: the busy sign above says so
         solara.Text("Both worlds hold the same people, drawn with the same random numbers. "
                     "Choose a change: world B is rebuilt with it and replayed to today, so every "
                     "difference you see is caused by that one change.", classes=["js-caption"])
@@ -300,26 +329,27 @@ def TwinTab(session: Session, version: int, on_change: Callable[[], None]) -> No
 @solara.component
 def TwinView(session: Session, version: int) -> None:
     """The two worlds side by side (only once world B exists)."""
-    def render() -> tuple[Headline, Headline, bytes, bytes, dict[str, Any], str]:
+    def render() -> tuple[Headline, Headline, dict[str, Any], dict[str, Any], dict[str, Any], str]:
         with session.lock:
             a, b = session.a, session.b
-            ha, hb = headline(a), headline(b)
-            fa, fb = a.model.counters.frame(), b.model.counters.frame()
             t = a.day
             label = session.twin_label()
 
-            def cum(df: Any, name: str) -> Any:
-                return df[name].to_numpy()[:t].cumsum() if name in df else fa["day"].to_numpy()[:t] * 0
+            def cum(world: World, name: str) -> np.ndarray:
+                v = world.model.counters.values.get(name)
+                return np.cumsum(v[:t]) if v is not None else np.zeros(t)
 
-            c1 = charts.twin_chart(cum(fa, "wrongful_sanctions"), cum(fb, "wrongful_sanctions"),
-                                   label, a.model.days, "wrongful sanctions\n(cumulative)",
-                                   "Wrongful sanctions")
-            c2 = charts.twin_chart(cum(fa, "missed_sanctions"), cum(fb, "missed_sanctions"),
-                                   label, a.model.days, "missed sanctions\n(cumulative)",
-                                   "Missed sanctions")
-            return ha, hb, c1, c2, divergence(a, b), label
+            wrongful = {"a": cum(a, "wrongful_sanctions"), "b": cum(b, "wrongful_sanctions")}
+            missed = {"a": cum(a, "missed_sanctions"), "b": cum(b, "missed_sanctions")}
+            return headline(a), headline(b), wrongful, missed, divergence(a, b), label
 
-    ha, hb, c1, c2, div, label = solara.use_memo(render, [version, id(session.b)])
+    ha, hb, wrongful, missed, div, label = solara.use_memo(render, [version, id(session.b)])
+    days = session.a.model.days
+    epoch = _epoch(session.a) + _epoch(session.b)
+    specs = solara.use_memo(lambda: (
+        charts.twin_spec(days, label, "wrongful sanctions (cumulative)", "Wrongful sanctions"),
+        charts.twin_spec(days, label, "missed sanctions (cumulative)", "Missed sanctions")),
+        [epoch])
     with solara.Columns([1, 1]):
         for h, css, title in ((ha, "js-world-a", "World A: as set in the sidebar"),
                               (hb, "js-world-b", f"World B: {label}")):
@@ -334,9 +364,14 @@ def TwinView(session: Session, version: int) -> None:
                          f"{css}-appeals")
                     Card("legitimacy", f"{h.legitimacy:.3f}", f"{css}-legitimacy")
     with solara.Columns([1, 1]):
-        Chart(c1, "twin-wrongful", "Same people, same days, same random draws: the gap between "
-              "the lines is caused by the one change alone.")
-        Chart(c2, "twin-missed", "Sanctions the lists should have imposed but did not.")
+        with solara.Column(gap="0px"):
+            LiveChart(specs[0], wrongful, epoch, name="twin-wrongful")
+            solara.Text("Same people, same days, same random draws: the gap between the lines "
+                        "is caused by the one change alone.", classes=["js-caption"])
+        with solara.Column(gap="0px"):
+            LiveChart(specs[1], missed, epoch, name="twin-missed")
+            solara.Text("Sanctions the lists should have imposed but did not.",
+                        classes=["js-caption"])
     solara.Text(f"Wrongly sanctioned only in world A: {div['only_a']:,} people; only in world B: "
                 f"{div['only_b']:,}; in both: {div['both']:,}. The fates that differ most:",
                 classes=["js-caption", "js-twin-summary"])
@@ -352,68 +387,63 @@ def TwinView(session: Session, version: int) -> None:
 
 
 @solara.component
-def Controls(session: Session, version: int, playing: solara.Reactive[bool],
-             step_size: solara.Reactive[str], on_change: Callable[[], None]) -> None:
-    """Play / step / reset, the scenario, and the headline knobs."""
+def Controls(runner: Runner, session: Session, version: int, step_size: solara.Reactive[str]) -> None:
+    """Play / step / reset, the scenario, and the headline knobs (requests to the worker)."""
     knobs = session.knobs
-    done = session.a.done
-
-    def do(action: Callable[[], Any]) -> Callable[..., None]:
-        def run(*_args: Any) -> None:
-            action()
-            on_change()
-        return run
+    playing = runner.playing
+    done = session.a.done and runner.wanted.day >= session.a.day
 
     def set_knob(key: str) -> Callable[[Any], None]:
-        return lambda value: do(lambda: session.set_knob(key, value))()
+        return lambda value: runner.set_knob(key, value)
 
     with solara.Row(gap="6px"):
-        solara.Button("Pause" if playing.value else "Play", icon_name="mdi-pause" if playing.value
-                      else "mdi-play", color="primary", disabled=done and not playing.value,
-                      on_click=lambda: playing.set(not playing.value), classes=["js-play"])
+        solara.Button("Pause" if playing else "Play", icon_name="mdi-pause" if playing
+                      else "mdi-play", color="primary", disabled=done and not playing,
+                      on_click=lambda: runner.play(not playing), classes=["js-play"])
         solara.Button("Step", icon_name="mdi-step-forward", color="primary", outlined=True,
-                      disabled=playing.value or done,
-                      on_click=do(lambda: session.step(STEP_SIZES[step_size.value])),
+                      disabled=playing or done,
+                      on_click=lambda: runner.step(STEP_SIZES.get(step_size.value, 7)),
                       classes=["js-step"])
-        solara.Button("Reset", icon_name="mdi-restore", outlined=True, disabled=playing.value,
-                      on_click=do(session.reset), classes=["js-reset"])
+        solara.Button("Reset", icon_name="mdi-restore", outlined=True, disabled=playing,
+                      on_click=runner.reset, classes=["js-reset"])
     solara.ToggleButtonsSingle(step_size, values=list(STEP_SIZES), classes=["js-step-size"])
     solara.Button("Run to the end of the year", icon_name="mdi-fast-forward", text=True,
-                  disabled=playing.value or done, on_click=do(lambda: session.step(10**6)),
+                  disabled=playing or done, on_click=lambda: runner.step(10**6),
                   classes=["js-run-end"])
 
-    names = scenario_names()
-    if session.settings.scenario not in names:
-        names.append(session.settings.scenario)
-    solara.Select(label="Scenario", values=names, value=session.settings.scenario,
-                  on_value=lambda name: do(lambda: session.set_scenario(name))(),
-                  disabled=playing.value, classes=["js-scenario"])
-    solara.Text(scenario_question(session.settings.scenario), classes=["js-question"])
+    scenario = runner.wanted.settings.scenario
+    solara.Select(label="Scenario", values=allowed_scenarios(), value=scenario,
+                  on_value=runner.set_scenario, disabled=playing, classes=["js-scenario"])
+    solara.Text(scenario_question(scenario), classes=["js-question"])
 
-    off = playing.value
-    ChoiceSlider(KNOBS["population.individuals"][0], knobs["population.individuals"],
-                 POPULATION_CHOICES, set_knob("population.individuals"), _thousands, off, "people")
-    CommitSlider(KNOBS["registry.sharing"][0], knobs["registry.sharing"], 0.0, 1.0, 0.05,
-                 set_knob("registry.sharing"), _percent, off, "sharing")
-    CommitSlider(KNOBS["registry.deletion_sharing"][0], knobs["registry.deletion_sharing"], 0.0,
-                 1.0, 0.05, set_knob("registry.deletion_sharing"), _percent, off, "deletion-sharing")
-    CommitSlider(KNOBS["registry.id_error_rate"][0], knobs["registry.id_error_rate"], 0.0, 0.2,
-                 0.01, set_knob("registry.id_error_rate"), _percent, off, "id-errors")
-    ChoiceSlider(KNOBS["population.distinct_names"][0], knobs["population.distinct_names"],
-                 NAME_POOL_CHOICES, set_knob("population.distinct_names"), _thousands, off, "names")
+    off = playing
+
+    def slider(key: str, name: str, fmt: Callable[[float], str]) -> None:
+        knob = KNOBS[key]
+        if knob.choices:
+            ChoiceSlider(knob.label, knobs[key], knob.choices, set_knob(key), fmt, off, name)
+        else:
+            CommitSlider(knob.label, knobs[key], knob.low, knob.high, knob.step, set_knob(key),
+                         fmt, off, name)
+
+    slider("population.individuals", "people", _thousands)
+    slider("registry.sharing", "sharing", _percent)
+    slider("registry.deletion_sharing", "deletion-sharing", _percent)
+    slider("registry.id_error_rate", "id-errors", _percent)
+    slider("population.distinct_names", "names", _thousands)
     with session.lock:
         h = headline(session.a)
     solara.Text(f"A person shares their name with {h.namesakes:.1f} others on average.",
                 classes=["js-question", "js-namesakes"])
     match_labels = {v: k for k, v in MATCHING_LABELS.items()}
-    solara.Select(label=KNOBS["registry.matching"][0], values=list(match_labels),
+    solara.Select(label=KNOBS["registry.matching"].label, values=list(match_labels),
                   value=MATCHING_LABELS[knobs["registry.matching"]], disabled=off,
-                  on_value=lambda lab: set_knob("registry.matching")(match_labels[lab]),
+                  on_value=lambda lab: set_knob("registry.matching")(match_labels.get(lab, lab)),
                   classes=["js-matching"])
     topo_labels = {v: k for k, v in TOPOLOGY_LABELS.items()}
-    solara.Select(label=KNOBS["registry.topology"][0], values=list(topo_labels),
+    solara.Select(label=KNOBS["registry.topology"].label, values=list(topo_labels),
                   value=TOPOLOGY_LABELS[knobs["registry.topology"]], disabled=off,
-                  on_value=lambda lab: set_knob("registry.topology")(topo_labels[lab]),
+                  on_value=lambda lab: set_knob("registry.topology")(topo_labels.get(lab, lab)),
                   classes=["js-topology"])
     solara.Switch(label="Appeals allowed", value=bool(knobs["appeals.enabled"]), disabled=off,
                   on_value=set_knob("appeals.enabled"), classes=["js-appeals-switch"])
@@ -424,59 +454,70 @@ def Controls(session: Session, version: int, playing: solara.Reactive[bool],
 # ---------------------------------------------------------------------------- page
 
 
+def _frame_setter(set_tick: Callable[[int], None]) -> Callable[[], None]:
+    """A callback for the worker: a new ``tick`` so the page redraws (never raises)."""
+    counter = itertools.count(1)
+
+    def on_frame() -> None:
+        try:
+            set_tick(next(counter))
+        except Exception:  # the page is gone (closed tab): nothing to draw
+            log.debug("frame for a closed page dropped", exc_info=True)
+
+    return on_frame
+
+
+@solara.component
+def Busy(runner: Runner) -> None:
+    """A visible sign that the worker is rebuilding (the old world stays on screen meanwhile)."""
+    if runner.busy:
+        with solara.Column(classes=["js-busy"], gap="0px"):
+            solara.ProgressLinear(True)
+            solara.Text(f"{runner.busy}: replaying the same people to day {runner.wanted.day}...",
+                        classes=["js-busy-text"])
+    if runner.note:
+        solara.Warning(runner.note, classes=["js-note"])
+
+
 @solara.component
 def Page() -> None:
-    """The app's page. Each browser session gets its own :class:`Session` (its own worlds)."""
-    session = solara.use_memo(lambda: Session(initial_settings()), [])
-    version = solara.use_reactive(0)
-    playing = solara.use_reactive(False)
+    """The app's page. Each browser session gets its own worlds on its own worker thread."""
+    _tick, set_tick = solara.use_state(0)  # bumped by the worker: something new to show
     step_size = solara.use_reactive("1 week")
     tab = solara.use_reactive(0)
-    error = solara.use_reactive("")
+    runner = solara.use_memo(lambda: Runner(initial_settings(), _frame_setter(set_tick)), [])
 
-    def refresh() -> None:
-        version.set(session.version)
+    def close_on_unmount() -> Callable[[], None]:
+        return runner.close
 
-    async def play_loop() -> None:
-        # Runs on the server's event loop, so every frame reaches the page; the simulation
-        # itself runs in a worker thread.
-        try:
-            while playing.value:
-                t0 = time.monotonic()
-                done = await asyncio.to_thread(session.step, STEP_SIZES[step_size.value])
-                version.set(session.version)
-                if done:
-                    playing.set(False)
-                    return
-                await asyncio.sleep(max(0.05, PLAY_FRAME_SECONDS - (time.monotonic() - t0)))
-        except Exception as exc:  # shown on the page rather than lost in a task
-            error.set(f"simulation stopped: {exc}")
-            playing.set(False)
-
-    solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=False)
+    solara.use_effect(close_on_unmount, [])
 
     solara.Title("Joint sanctions: classroom simulator")
     solara.Style(CSS)
     with solara.AppBarTitle():
         solara.Text("Joint sanctions: who do the lists punish, and why?")
+    session = runner.session
+    if session is None:
+        Busy(runner)
+        return
+    version = session.version
     with solara.Sidebar():
         with solara.Column(classes=["js-app"]):
-            Controls(session, version.value, playing, step_size, refresh)
-    with solara.Column(classes=["js-app"]):
-        if error.value:
-            solara.Error(error.value)
+            Controls(runner, session, version, step_size)
+    with solara.Column(classes=["js-app"] + (["js-stale"] if runner.busy else [])):
+        Busy(runner)
         with session.lock:
             h = headline(session.a)
         Headlines(h)
         with solara.lab.Tabs(value=tab, lazy=True):
             with solara.lab.Tab("Live charts"):
-                ChartsTab(session, version.value)
+                ChartsTab(session, version)
             with solara.lab.Tab("Registry map"):
-                MapTab(session, version.value)
+                MapTab(session, version)
             with solara.lab.Tab("Case file"):
-                CaseTab(session, version.value)
+                CaseTab(session, version)
             with solara.lab.Tab("Twin worlds"):
-                TwinTab(session, version.value, refresh)
+                TwinTab(runner, session, version)
 
 
 # ---------------------------------------------------------------------------- serving
@@ -506,11 +547,13 @@ def serve(port: int = 8765, host: str = "127.0.0.1", scenario: str | None = None
 
     env = dict(os.environ)
     if scenario is not None:
-        path = scenario_path(scenario)
-        if not path.exists():
+        if scenario in scenario_names():
+            env[SCENARIO_ENV] = scenario
+        elif Path(scenario).suffix == ".toml" and Path(scenario).is_file():
+            env[SCENARIO_ENV] = str(Path(scenario).resolve())  # the operator's own file
+        else:
             raise ScenarioError(f"no such scenario; shipped ones: {', '.join(scenario_names())}",
                                 file=scenario)
-        env[SCENARIO_ENV] = str(path.resolve()) if Path(scenario).suffix == ".toml" else scenario
     assets = default_assets_dir()
     if missing_assets(assets):
         fetch_assets(assets)

@@ -23,12 +23,16 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+# Apache ECharts draws the live charts in the browser; app_live_chart.vue loads this version.
+ECHARTS_VERSION = "5.5.1"
+
 # (npm name, version) of every package the app's pages request through /_solara/cdn.
 CDN_PACKAGES: tuple[tuple[str, str], ...] = (
     ("@widgetti/solara-vuetify-app", "10.1.1"),  # page shell: Vue 2, Vuetify 2, Roboto, MDI icons
     ("requirejs", "2.3.6"),  # module loader
     ("font-awesome", "4.5.0"),  # icon font
     ("@widgetti/vue-grid-layout", "2.3.13-alpha.2"),  # solara.GridDraggable (Mesa's SolaraViz)
+    ("echarts", ECHARTS_VERSION),  # the live charts (simulation/viz/app_live_chart.vue)
 )
 
 # Nothing listens on port 9 (discard) of the loopback: a missing asset is an immediate error.

@@ -1,10 +1,11 @@
-"""The classroom app's charts: matplotlib figures rendered to PNG on the server.
+"""The classroom app's charts: what each live chart shows, and the registry map.
 
-Rendering on the server keeps the page free of chart libraries (nothing to fetch, nothing to
-go wrong offline). Every chart is made to be projected: large type, thick lines, labelled axes
-with units, and colours from the Okabe-Ito palette, which stays distinguishable under the
-common forms of colour blindness. Each cause keeps one colour in every chart (the same mapping
-as the report figures).
+The live charts are drawn in the browser (:mod:`simulation.viz.app_live_chart`, Apache
+ECharts); this module says what each one shows (a :class:`~app_live_chart.Spec`: title, axes
+with units, series with their fixed colours and labels) and computes its series from a world
+(day 1 to today; the widget sends the browser only the new days). Colours and cause labels come
+from :mod:`simulation.viz.style`, the same as the report figures, and no two series of one chart
+share a colour. The registry map is a network picture drawn once per frame with matplotlib.
 """
 
 from __future__ import annotations
@@ -21,39 +22,150 @@ import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, Patch  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from simulation.metrics import MISS_CAUSES, WRONGFUL_CAUSES  # noqa: E402
+from simulation.viz.app_live_chart import Series, Spec  # noqa: E402
+from simulation.viz.style import CYCLE, OKABE_ITO, cause_color  # noqa: E402
+from simulation.viz.style import cause_label as _long_label  # noqa: E402
 
-# One palette and one colour per cause for the app and the report figures.
-from simulation.viz.style import CAUSE_COLORS, CYCLE, OKABE_ITO  # noqa: E402
 
-MISS_COLORS = {
-    "not_shared": OKABE_ITO["vermillion"],
-    "not_yet_arrived": OKABE_ITO["orange"],
-    "id_lost": OKABE_ITO["yellow"],
-    "id_error": OKABE_ITO["sky_blue"],
-    "stale_representative": OKABE_ITO["black"],
-    "evaded": OKABE_ITO["bluish_green"],
-    "exempted": OKABE_ITO["blue"],
-    "deleted_in_copy": OKABE_ITO["reddish_purple"],
-    "below_threshold": OKABE_ITO["grey"],
-}
-CAUSE_LABELS = {
-    "correct": "correct",
-    "name_collision": "namesake",
-    "id_error": "mistyped ID",
-    "stale_record": "stale record",
-    "stale_representative": "stale representative",
-    "listed_at_source": "wrong at source",
-    "not_shared": "never shared",
-    "not_yet_arrived": "not yet arrived",
-    "id_lost": "ID lost in transfer",
-    "evaded": "evaded",
-    "exempted": "exempted on appeal",
-    "deleted_in_copy": "deleted in copy only",
-    "below_threshold": "under points threshold",
-}
+def cause_label(cause: str) -> str:
+    """A cause's label as the legends show it (the report's label without its gloss)."""
+    return _long_label(cause).split(" (")[0]
+
+
+def _cum(counters: dict[str, np.ndarray], name: str, t: int) -> np.ndarray:
+    """Cumulative total of a daily counter over days 1..t (zeros if the model has none)."""
+    v = counters.get(name)
+    return np.cumsum(v[:t]) if v is not None else np.zeros(t)
+
+
+def _daily(counters: dict[str, np.ndarray], name: str, t: int) -> np.ndarray:
+    v = counters.get(name)
+    return np.asarray(v[:t], dtype=float) if v is not None else np.zeros(t)
+
+
+def sanctions_spec(days: int) -> Spec:
+    """Service denials, correct and wrongful by cause, stacked."""
+    series = [Series("correct", "rightly sanctioned", cause_color("correct"), "s", True)]
+    series += [Series(c, cause_label(c), cause_color(c), "s", True) for c in WRONGFUL_CAUSES]
+    return Spec("Sanctions", "service denials (cumulative)", days, tuple(series))
+
+
+def sanctions_series(counters: dict[str, np.ndarray], t: int) -> tuple[dict[str, np.ndarray], str]:
+    """Series of :func:`sanctions_spec` and a title with today's totals."""
+    total = _cum(counters, "sanctions", t)
+    wrong = {c: _cum(counters, f"wrongful_sanctions.{c}", t) for c in WRONGFUL_CAUSES}
+    correct = total - sum(wrong.values())
+    n_wrong = int(total[-1] - correct[-1]) if t else 0
+    return {"correct": correct, **wrong}, \
+        f"Sanctions: {n_wrong:,} of {int(total[-1]) if t else 0:,} wrongful"
+
+
+def misses_spec(days: int) -> Spec:
+    """Sanctions the lists should have imposed but did not, by cause, stacked."""
+    return Spec("Missed sanctions", "debtors let through (cumulative)", days, tuple(
+        Series(c, cause_label(c), cause_color(c), "m", True) for c in MISS_CAUSES))
+
+
+def misses_series(counters: dict[str, np.ndarray], t: int) -> tuple[dict[str, np.ndarray], str]:
+    """Series of :func:`misses_spec` and its title."""
+    by = {c: _cum(counters, f"missed_sanctions.{c}", t) for c in MISS_CAUSES}
+    total = int(sum(v[-1] for v in by.values())) if t else 0
+    return by, f"Missed sanctions: {total:,}"
+
+
+def compliance_spec(days: int) -> Spec:
+    """Judgments issued and debtors who paid (the command line's compliance names)."""
+    return Spec("Compliance", "judgments (cumulative)", days, (
+        Series("judgments", "judgments issued", OKABE_ITO["black"]),
+        Series("on_time", "paid on time", OKABE_ITO["bluish_green"], "paid", True),
+        Series("after_listing", "paid after being listed", OKABE_ITO["sky_blue"], "paid", True),
+    ))
+
+
+def compliance_series(counters: dict[str, np.ndarray], t: int) -> tuple[dict[str, np.ndarray], str]:
+    """Series of :func:`compliance_spec` and a title with the compliance rate."""
+    judged = _cum(counters, "judgments.individuals", t) + _cum(counters, "judgments.firms", t)
+    on_time = _cum(counters, "compliance.on_time", t)
+    after = _cum(counters, "compliance.after_listing", t)
+    rate = (on_time[-1] + after[-1]) / judged[-1] if t and judged[-1] else math.nan
+    title = "Compliance" + (f": compliance rate {rate:.3f}" if not math.isnan(rate) else "")
+    return {"judgments": judged, "on_time": on_time, "after_listing": after}, title
+
+
+def legitimacy_spec(days: int, start: float) -> Spec:
+    """Mean perceived legitimacy against its starting value."""
+    return Spec("Legitimacy", "mean perceived legitimacy (0-1 scale)", days, (
+        Series("legitimacy", "mean legitimacy", OKABE_ITO["blue"], ref=round(start, 4),
+               ref_label="at the start"),), integer=False, y_min=None)
+
+
+def legitimacy_series(counters: dict[str, np.ndarray], t: int) -> tuple[dict[str, np.ndarray], str]:
+    """Series of :func:`legitimacy_spec` and its title."""
+    y = _daily(counters, "legitimacy_mean", t)
+    return {"legitimacy": y}, "Legitimacy" + (f": {y[-1]:.3f}" if t else "")
+
+
+def appeals_spec(days: int, enabled: bool) -> Spec:
+    """The courts' appeal backlog and the appeals upheld so far."""
+    return Spec("Appeals" + ("" if enabled else " (switched off)"), "appeals (cases)", days, (
+        Series("backlog", "waiting for a decision", OKABE_ITO["orange"]),
+        Series("upheld", "upheld (cumulative)", OKABE_ITO["bluish_green"]),
+    ))
+
+
+def appeals_series(counters: dict[str, np.ndarray], t: int, appeals: Any) -> tuple[
+        dict[str, np.ndarray], str]:
+    """Series of :func:`appeals_spec` and a title with the mean days to remedy."""
+    n = appeals.n
+    won = (appeals.status[:n] == 1) & appeals.upheld[:n]
+    decided = appeals.decision_day[:n][won]
+    upheld = np.cumsum(np.bincount(decided, minlength=t)[:t]) if t else np.zeros(0)
+    wait = (appeals.decision_day[:n] - appeals.filed_day[:n])[won]
+    title = "Appeals" + (f": {wait.size:,} upheld, mean {wait.mean():.0f} days to remedy"
+                         if wait.size else "")
+    return {"backlog": _daily(counters, "appeals_backlog", t), "upheld": upheld}, title
+
+
+def copies_spec(days: int, agencies: list[str]) -> Spec:
+    """Wrong entries (stale + missing) in each agency's copy over time."""
+    if len(agencies) > len(CYCLE):
+        raise ValueError(f"{len(agencies)} agencies but {len(CYCLE)} distinct colours")
+    return Spec("Copies drifting from the truth", "wrong entries per copy (records)", days, tuple(
+        Series(f"a{i}", name, CYCLE[i]) for i, name in enumerate(agencies)))
+
+
+def copies_series(drift: np.ndarray, agencies: list[str]) -> dict[str, np.ndarray]:
+    """Series of :func:`copies_spec` from the drift array (day, agency, 4)."""
+    wrong = drift[:, :, 2] + drift[:, :, 3] if drift.size else np.zeros((0, len(agencies)))
+    return {f"a{i}": wrong[:, i] for i in range(len(agencies))}
+
+
+def copies_today_spec(agencies: list[str]) -> Spec:
+    """Each copy today: held rightly, held but stale, listed but missing (records)."""
+    return Spec("Each copy today", "", 0, (
+        Series("ok", "held, still listed", OKABE_ITO["blue"]),
+        Series("stale", "held, but stale", OKABE_ITO["vermillion"]),
+        Series("missing", "listed, but missing", OKABE_ITO["black"], hatch=True),
+    ), x_name="records in the copy (the court's lists say: blue + missing)", kind="bars",
+        categories=tuple(agencies))
+
+
+def copies_today(drift: np.ndarray, n_agencies: int) -> dict[str, np.ndarray]:
+    """Bars of :func:`copies_today_spec` for the last day of ``drift``."""
+    today = drift[-1] if drift.size else np.zeros((n_agencies, 4), dtype=np.int64)
+    return {"ok": today[:, 1], "stale": today[:, 2], "missing": today[:, 3]}
+
+
+def twin_spec(days: int, label_b: str, y_name: str, title: str) -> Spec:
+    """One cumulative measure in world A and world B on the same axes."""
+    return Spec(title, y_name, days, (
+        Series("a", "world A (as set)", OKABE_ITO["vermillion"]),
+        Series("b", f"world B: {label_b}", OKABE_ITO["blue"], dash=True),
+    ))
+
+
 # Staleness bins of registry links (share of the records a link delivered that are stale).
 STALE_BINS = ((0.0, "under 5% stale", OKABE_ITO["blue"]),
               (0.05, "5-20% stale", OKABE_ITO["orange"]),
@@ -66,14 +178,12 @@ RC = {
     "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3,
     "axes.prop_cycle": matplotlib.cycler(color=CYCLE), "font.family": "DejaVu Sans",
 }
-SIZE = (7.0, 4.6)
 DPI = 100
-
 
 MARGINS = {"left": 0.17, "right": 0.97, "top": 0.9, "bottom": 0.15}
 
 
-def _figure(size: tuple[float, float] = SIZE, margins: dict[str, float] | None = None,
+def _figure(size: tuple[float, float], margins: dict[str, float] | None = None,
             **kw: Any) -> tuple[Figure, Any]:
     # Fixed margins instead of constrained layout: a third faster, and the sizes never change.
     with matplotlib.rc_context(RC):
@@ -89,175 +199,6 @@ def png(fig: Figure) -> bytes:
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=DPI)
     return buf.getvalue()
-
-
-def _series(df: Any, name: str, t: int) -> np.ndarray:
-    return df[name].to_numpy()[:t] if name in df else np.zeros(t)
-
-
-def _days_axis(ax: Any, days: int, counts: bool = True) -> None:
-    ax.set_xlim(1, max(days, 2))
-    ax.set_xlabel("day of the simulated year")
-    if counts:  # whole numbers of people, cases, records
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        if ax.get_ylim()[1] < 1:  # nothing yet: a plain 0-1 axis, not 0.000-0.054
-            ax.set_ylim(0, 1)
-
-
-def _empty_note(ax: Any, text: str) -> None:
-    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=16,
-            color="#555555", wrap=True)
-
-
-def compliance_chart(df: Any, t: int, days: int) -> bytes:
-    """Judgments and how many were complied with (cumulative)."""
-    with matplotlib.rc_context(RC):
-        fig, ax = _figure()
-        x = np.arange(1, t + 1)
-        judged = np.cumsum(_series(df, "judgments.individuals", t) + _series(df, "judgments.firms", t))
-        on_time = np.cumsum(_series(df, "compliance.on_time", t))
-        after = np.cumsum(_series(df, "compliance.after_listing", t))
-        ax.plot(x, judged, color=OKABE_ITO["black"], label="judgments issued")
-        ax.stackplot(x, on_time, after, colors=[OKABE_ITO["bluish_green"], OKABE_ITO["sky_blue"]],
-                     labels=["paid on time", "paid after being listed"], alpha=0.9)
-        share = (on_time[-1] + after[-1]) / judged[-1] if t and judged[-1] else math.nan
-        ax.set_title("Compliance" + (f": {share:.0%} of judgments paid" if not math.isnan(share) else ""))
-        ax.set_ylabel("debtors (cumulative)")
-        _days_axis(ax, days)
-        ax.set_ylim(bottom=0)
-        ax.legend(loc="upper left")
-        return png(fig)
-
-
-def sanctions_chart(df: Any, t: int, days: int) -> bytes:
-    """Sanctions, correct and wrongful by cause, stacked (cumulative)."""
-    with matplotlib.rc_context(RC):
-        fig, ax = _figure()
-        x = np.arange(1, t + 1)
-        total = np.cumsum(_series(df, "sanctions", t))
-        wrong = {c: np.cumsum(_series(df, f"wrongful_sanctions.{c}", t)) for c in WRONGFUL_CAUSES}
-        correct = total - sum(wrong.values()) if wrong else total
-        keys = ["correct"] + [c for c in WRONGFUL_CAUSES if t and wrong[c][-1] > 0]
-        ys = [correct] + [wrong[c] for c in keys[1:]]
-        ax.stackplot(x, *ys, colors=[CAUSE_COLORS[k] for k in keys],
-                     labels=[CAUSE_LABELS[k] + (" (wrongful)" if k != "correct" else "")
-                             for k in keys])
-        n_wrong = int(total[-1] - correct[-1]) if t else 0
-        ax.set_title(f"Sanctions: {n_wrong:,} of {int(total[-1]) if t else 0:,} wrongful")
-        ax.set_ylabel("service denials (cumulative)")
-        _days_axis(ax, days)
-        ax.set_ylim(bottom=0)
-        if t and total[-1] > 0:
-            ax.legend(loc="upper left", reverse=True)
-        else:
-            _empty_note(ax, "No sanctions yet: debtors are listed\nonly after the deadline to pay")
-        return png(fig)
-
-
-def misses_chart(df: Any, t: int, days: int) -> bytes:
-    """Sanctions the lists should have imposed but did not, by cause (cumulative)."""
-    with matplotlib.rc_context(RC):
-        fig, ax = _figure()
-        x = np.arange(1, t + 1)
-        by = {c: np.cumsum(_series(df, f"missed_sanctions.{c}", t)) for c in MISS_CAUSES}
-        keys = [c for c in MISS_CAUSES if t and by[c][-1] > 0]
-        if keys:
-            ax.stackplot(x, *[by[c] for c in keys], colors=[MISS_COLORS[c] for c in keys],
-                         labels=[CAUSE_LABELS[c] for c in keys])
-            ax.legend(loc="upper left", reverse=True)
-        else:
-            _empty_note(ax, "No missed sanctions yet")
-        total = int(sum(by[c][-1] for c in keys)) if keys else 0
-        ax.set_title(f"Missed sanctions: {total:,}")
-        ax.set_ylabel("listed debtors let through\n(cumulative)")
-        _days_axis(ax, days)
-        ax.set_ylim(bottom=0)
-        return png(fig)
-
-
-def legitimacy_chart(df: Any, t: int, days: int, start: float) -> bytes:
-    """Mean perceived legitimacy of the regime."""
-    with matplotlib.rc_context(RC):
-        fig, ax = _figure()
-        x = np.arange(1, t + 1)
-        y = _series(df, "legitimacy_mean", t)
-        ax.axhline(start, color=OKABE_ITO["grey"], linestyle="--", linewidth=2, label="at the start")
-        ax.plot(x, y, color=OKABE_ITO["blue"], label="mean legitimacy")
-        lo = min(start, float(y.min()) if t else start)
-        ax.set_ylim(max(0.0, lo - 0.02), min(1.0, start + 0.02))
-        ax.set_title("Legitimacy" + (f": {y[-1]:.3f}" if t else ""))
-        ax.set_ylabel("mean perceived legitimacy\n(0-1 scale)")
-        _days_axis(ax, days, counts=False)
-        ax.legend(loc="lower left")
-        return png(fig)
-
-
-def appeals_chart(df: Any, t: int, days: int, appeals: Any, enabled: bool) -> bytes:
-    """Appeal backlog over time, and the days each upheld appeal took to remedy."""
-    with matplotlib.rc_context(RC):
-        fig, (ax1, ax2) = _figure((7.0, 5.6), {"bottom": 0.12, "top": 0.92, "hspace": 0.12},
-                                  nrows=2, sharex=True)
-        x = np.arange(1, t + 1)
-        ax1.plot(x, _series(df, "appeals_backlog", t), color=OKABE_ITO["orange"])
-        ax1.set_ylabel("backlog\n(cases)")
-        ax1.set_ylim(bottom=0)
-        ax1.yaxis.set_major_locator(MaxNLocator(integer=True))
-        ax1.set_title("Appeals" + ("" if enabled else " (switched off)"))
-        n = appeals.n
-        won = (appeals.status[:n] == 1) & appeals.upheld[:n]
-        dd = appeals.decision_day[:n][won] + 1
-        wait = (appeals.decision_day[:n] - appeals.filed_day[:n])[won]
-        if wait.size:
-            ax2.scatter(dd, wait, s=60, color=OKABE_ITO["blue"], alpha=0.8,
-                        label=f"each upheld appeal (mean {wait.mean():.0f} days)")
-            ax2.legend(loc="upper left")
-            ax2.set_ylim(0, max(wait.max() * 1.3, 10))
-        else:
-            _empty_note(ax2, "No appeal upheld yet" if enabled else "No appeals: no remedy")
-            ax2.set_ylim(0, 30)
-        ax2.set_ylabel("days to remedy")
-        _days_axis(ax2, days)
-        return png(fig)
-
-
-def copies_chart(drift: list[np.ndarray], agencies: list[str], days: int) -> bytes:
-    """Each agency's copy against the truth: over time (left) and today (right)."""
-    with matplotlib.rc_context(RC):
-        fig, (ax1, ax2) = _figure((14.0, 6.0), {"left": 0.08, "right": 0.99, "bottom": 0.25,
-                                                "top": 0.92, "wspace": 0.28},
-                                  ncols=2, width_ratios=[1.15, 1])
-        t = len(drift)
-        if t:
-            d = np.stack(drift)  # day, agency, (truth, ok, stale, missing)
-            x = np.arange(1, t + 1)
-            wrong = d[:, :, 2] + d[:, :, 3]
-            styles = ["-", "--", ":", "-."]
-            for i, name in enumerate(agencies):
-                ax1.plot(x, wrong[:, i], color=CYCLE[i % len(CYCLE)], linestyle=styles[i // 9 % 4],
-                         linewidth=2.5, label=name)
-            ax1.legend(loc="upper left", ncols=2, fontsize=11)
-            today = d[-1]
-            y = np.arange(len(agencies))
-            ok, stale, missing = today[:, 1], today[:, 2], today[:, 3]
-            ax2.barh(y, ok, color=OKABE_ITO["blue"], label="held, still listed")
-            ax2.barh(y, stale, left=ok, color=OKABE_ITO["vermillion"], label="held, but stale")
-            ax2.barh(y, missing, left=ok + stale, color="white", edgecolor=OKABE_ITO["black"],
-                     hatch="//", label="listed, but missing")
-            ax2.set_yticks(y, agencies)
-            ax2.invert_yaxis()
-            ax2.legend(loc="upper center", bbox_to_anchor=(0.4, -0.17), ncols=3, fontsize=13,
-                       frameon=False)
-        else:
-            _empty_note(ax1, "Press Step or Play")
-            _empty_note(ax2, "")
-        ax1.set_title("Copies drifting from the truth")
-        ax1.set_ylabel("wrong entries per copy\n(stale + missing records)")
-        _days_axis(ax1, days)
-        ax1.set_ylim(bottom=0)
-        ax2.set_title("Each copy today")
-        ax2.set_xlabel("records (the court's lists say: blue + hatched)")
-        ax2.grid(axis="y", visible=False)
-        return png(fig)
 
 
 def _stale_color(share: float) -> str:
@@ -347,17 +288,3 @@ def registry_map(model: Any, links: list[dict[str, Any]], drift_today: np.ndarra
         return png(fig)
 
 
-def twin_chart(series_a: np.ndarray, series_b: np.ndarray, label_b: str, days: int,
-               ylabel: str, title: str) -> bytes:
-    """One cumulative measure in world A and world B on the same axes."""
-    with matplotlib.rc_context(RC):
-        fig, ax = _figure((7.0, 4.6), {"bottom": 0.15})
-        x = np.arange(1, series_a.size + 1)
-        ax.plot(x, series_a, color=OKABE_ITO["vermillion"], label="world A (as set)")
-        ax.plot(x, series_b, color=OKABE_ITO["blue"], linestyle="--", label=f"world B: {label_b}")
-        ax.set_title(title)
-        ax.set_ylabel(ylabel)
-        _days_axis(ax, days)
-        ax.set_ylim(bottom=0)
-        ax.legend(loc="upper left", fontsize=12)
-        return png(fig)

@@ -12,6 +12,8 @@ reached, so the class sees the same people's year again under the new rule.
 
 from __future__ import annotations
 
+import itertools
+import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +27,8 @@ from simulation.names import display_name, expected_namesakes
 from simulation.registry import ID_INVALID, ID_MISSING, NEVER, PERSON
 
 SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+# The scenario the server was started with (a shipped name or a .toml path), set by serve().
+SCENARIO_ENV = "JOINT_SANCTIONS_APP_SCENARIO"
 DEFAULT_SCENARIO = "classroom"
 
 POPULATION_CHOICES = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000)
@@ -42,17 +46,62 @@ TOPOLOGY_LABELS = {
     "none": "no sharing",
 }
 
-# The knobs on the sidebar: dotted scenario field -> (label, unit).
-KNOBS: dict[str, tuple[str, str]] = {
-    "population.individuals": ("People", "persons"),
-    "registry.sharing": ("List updates that reach each agency", "share"),
-    "registry.deletion_sharing": ("Deletions that reach each agency", "share"),
-    "registry.id_error_rate": ("Records with a mistyped ID", "share"),
-    "population.distinct_names": ("Distinct names (fewer = more namesakes)", "names"),
-    "registry.matching": ("Matching rule", ""),
-    "appeals.enabled": ("Appeals", ""),
-    "registry.topology": ("How lists travel", ""),
+@dataclass(frozen=True)
+class Knob:
+    """A sidebar knob: its label, unit and the only values the app accepts for it.
+
+    Numeric knobs take a value in ``[low, high]`` (moved in steps of ``step``; anything outside
+    is clamped); choice knobs only one of ``choices``. Whatever the browser sends goes through
+    :func:`accept_knob` first: the page is never trusted.
+    """
+
+    label: str
+    unit: str
+    low: float = 0.0
+    high: float = 1.0
+    step: float = 0.05
+    choices: tuple[Any, ...] = ()
+
+
+# The knobs on the sidebar: dotted scenario field -> what it is and what it accepts.
+KNOBS: dict[str, Knob] = {
+    "population.individuals": Knob("People", "persons", choices=POPULATION_CHOICES),
+    "registry.sharing": Knob("List updates that reach each agency", "share"),
+    "registry.deletion_sharing": Knob("Deletions that reach each agency", "share"),
+    "registry.id_error_rate": Knob("Records with a mistyped ID", "share", 0.0, 0.2, 0.01),
+    "population.distinct_names": Knob("Distinct names (fewer = more namesakes)", "names",
+                                      choices=NAME_POOL_CHOICES),
+    "registry.matching": Knob("Matching rule", "", choices=tuple(MATCHING_LABELS)),
+    "appeals.enabled": Knob("Appeals", "", choices=(False, True)),
+    "registry.topology": Knob("How lists travel", "", choices=tuple(TOPOLOGY_LABELS)),
 }
+
+
+class RefusedValue(ValueError):
+    """A value the app does not offer (a forged or stale message from the browser)."""
+
+
+def accept_knob(key: str, value: Any) -> Any:
+    """The value to use for knob ``key``: a numeric one clamped to its range, a choice checked.
+
+    Raises:
+        RefusedValue: unknown knob, a value of the wrong type, or not one of the choices.
+    """
+    knob = KNOBS.get(key) if isinstance(key, str) else None
+    if knob is None:
+        raise RefusedValue("unknown knob")
+    if knob.choices:
+        for choice in knob.choices:  # bool is an int: compare type and value
+            if type(choice) is type(value) and choice == value:
+                return choice
+        if isinstance(value, float) and value.is_integer() and int(value) in knob.choices \
+                and not isinstance(knob.choices[0], bool):
+            return int(value)
+        raise RefusedValue(f"not one of the offered values for {knob.label}")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
+        raise RefusedValue(f"{knob.label} takes a number")
+    return float(min(max(float(value), knob.low), knob.high))
+
 
 # Twin worlds: world B = world A plus these overrides.
 TWINS: dict[str, tuple[str, dict[str, Any]]] = {
@@ -110,11 +159,36 @@ def scenario_names() -> list[str]:
 
 
 def scenario_path(name: str) -> Path:
-    """A shipped scenario's file, or ``name`` itself when it is a path."""
-    path = Path(name)
-    if path.suffix == ".toml" and path.exists():
-        return path
-    return SCENARIO_DIR / f"{name}.toml"
+    """A scenario's file: a shipped name, or the ``.toml`` path the operator started with.
+
+    Only the operator (``joint-sanctions app --scenario FILE``) can name a file; a browser can
+    only choose among :func:`allowed_scenarios`.
+
+    Raises:
+        RefusedValue: ``name`` is neither.
+    """
+    if name in scenario_names():
+        return SCENARIO_DIR / f"{name}.toml"
+    start = os.environ.get(SCENARIO_ENV, "")
+    if start and name == start and start.endswith(".toml"):
+        return Path(start)
+    raise RefusedValue("not a scenario this app offers")
+
+
+def allowed_scenarios() -> list[str]:
+    """The scenario choices the page offers: shipped names, plus the one started with."""
+    names = scenario_names()
+    start = os.environ.get(SCENARIO_ENV)
+    if start and start not in names:
+        names.append(start)
+    return names
+
+
+def accept_scenario(name: Any) -> str:
+    """``name`` if the page offers it, else :class:`RefusedValue` (never a path from a browser)."""
+    if isinstance(name, str) and name in allowed_scenarios():
+        return name
+    raise RefusedValue("not a scenario this app offers")
 
 
 def scenario_question(name: str) -> str:
@@ -164,8 +238,11 @@ def knob_values(scenario: Any) -> dict[str, Any]:
 class World:
     """One model plus what the app measures after every day (copy drift per agency)."""
 
+    _serials = itertools.count()
+
     def __init__(self, scenario: Any, label: str = "A"):
         self.label = label
+        self.serial = next(World._serials)  # tells worlds apart (the live charts start over)
         self.scenario = scenario
         self.model = JointSanctionsModel(scenario)
         self.agencies = [a.name for a in self.model.agency_agents]
@@ -259,15 +336,53 @@ def headline(world: World) -> Headline:
     )
 
 
+def twin_overrides(twin: str | None, scenario: Any) -> dict[str, Any]:
+    """What world B changes relative to world A (whose resolved scenario is ``scenario``)."""
+    if twin is None:
+        return {}
+    if twin == "appeals":
+        return {"appeals.enabled": not scenario.appeals.enabled}
+    return dict(TWINS[twin][1])
+
+
+def twin_label(twin: str | None, scenario: Any) -> str:
+    """A short description of world B's one change."""
+    if twin == "appeals":
+        return "Appeals switched " + ("off" if scenario.appeals.enabled else "on")
+    return TWINS[twin][0] if twin else ""
+
+
+def accept_twin(twin: Any) -> str | None:
+    """``twin`` if it is one of :data:`TWINS` (or None), else :class:`RefusedValue`."""
+    if twin is None or (isinstance(twin, str) and twin in TWINS):
+        return twin
+    raise RefusedValue("not a twin world this app offers")
+
+
+def build_world(settings: Settings, extra: dict[str, Any], day: int, label: str,
+                cancelled: Any = None) -> World | None:
+    """A new world with ``settings`` (and ``extra``) replayed to ``day``.
+
+    ``cancelled`` (a no-argument callable) is asked before every day; when it says True the
+    replay stops and None is returned (a newer request superseded this one).
+    """
+    world = World(settings.load(extra), label)
+    while world.day < min(day, world.model.days):
+        if cancelled is not None and cancelled():
+            return None
+        world.step(1)
+    return world
+
+
 class Session:
     """One browser session's worlds. Every method takes the lock (play runs in a thread)."""
 
-    def __init__(self, settings: Settings | None = None):
+    def __init__(self, settings: Settings | None = None, world: World | None = None):
         self.lock = threading.RLock()
         self.settings = settings or Settings()
         self.twin: str | None = None
         self.version = 0
-        self.a = World(self.settings.load(), "A")
+        self.a = world or World(self.settings.load(), "A")
         self.b: World | None = None
 
     @property
@@ -277,36 +392,34 @@ class Session:
 
     def twin_overrides(self) -> dict[str, Any]:
         """What world B changes relative to world A."""
-        if self.twin is None:
-            return {}
-        if self.twin == "appeals":
-            return {"appeals.enabled": not self.a.scenario.appeals.enabled}
-        return dict(TWINS[self.twin][1])
+        return twin_overrides(self.twin, self.a.scenario)
 
     def twin_label(self) -> str:
         """A short description of world B's one change."""
-        if self.twin == "appeals":
-            return "Appeals switched " + ("off" if self.a.scenario.appeals.enabled else "on")
-        return TWINS[self.twin][0] if self.twin else ""
+        return twin_label(self.twin, self.a.scenario)
 
     def _rebuild(self, day: int) -> None:
-        self.a = World(self.settings.load(), "A")
-        self.a.step(day)
-        self.b = None
-        if self.twin is not None:
-            self.b = World(self.settings.load(self.twin_overrides()), "B")
-            self.b.step(day)
-        self.version += 1
+        a = build_world(self.settings, {}, day, "A")
+        b = build_world(self.settings, twin_overrides(self.twin, a.scenario), day, "B") \
+            if self.twin else None
+        self.install(self.settings, self.twin, a, b)
+
+    def install(self, settings: Settings, twin: str | None, a: World, b: World | None) -> None:
+        """Show these worlds from now on (built elsewhere, e.g. on a worker thread)."""
+        with self.lock:
+            self.settings, self.twin, self.a, self.b = settings, twin, a, b
+            self.version += 1
 
     def set_scenario(self, name: str) -> None:
         """Switch scenario: back to day 0 with the scenario's own values."""
         with self.lock:
-            self.settings = Settings(name)
+            self.settings = Settings(accept_scenario(name))
             self._rebuild(0)
 
     def set_knob(self, key: str, value: Any) -> None:
         """Change one knob and replay the worlds to the day they had reached."""
         with self.lock:
+            value = accept_knob(key, value)
             if self.knobs.get(key) == value:
                 return
             self.settings = self.settings.with_knob(key, value)
@@ -315,13 +428,13 @@ class Session:
     def set_twin(self, twin: str | None) -> None:
         """Choose world B's change (None: no twin) and bring it to world A's day."""
         with self.lock:
+            twin = accept_twin(twin)
             if twin == self.twin:
                 return
             self.twin = twin
             self.b = None
             if twin is not None:  # world A stays as it is
-                self.b = World(self.settings.load(self.twin_overrides()), "B")
-                self.b.step(self.a.day)
+                self.b = build_world(self.settings, self.twin_overrides(), self.a.day, "B")
             self.version += 1
 
     def step(self, days: int = 1) -> bool:

@@ -44,7 +44,7 @@ CAUSE_COLORS = {
     "listed_at_source": OKABE_ITO["bluish_green"],
     # misses
     "not_shared": OKABE_ITO["vermillion"],
-    "not_yet_arrived": OKABE_ITO["orange"],
+    "not_yet_arrived": OKABE_ITO["black"],  # orange is id_error's, also a miss cause
     "id_lost": OKABE_ITO["yellow"],
     "evaded": OKABE_ITO["bluish_green"],
     "exempted": OKABE_ITO["blue"],

@@ -134,10 +134,28 @@ def _src(page, name) -> str:
     return img.get_attribute("src")
 
 
+def _chart(page, name) -> dict:
+    """What a live chart holds in the browser: days held, days received, legend totals."""
+    canvas = page.locator(f".js-chart-{name} canvas").first
+    expect(canvas).to_be_visible(timeout=30_000)
+    return page.evaluate("""(name) => {
+        const vm = document.querySelector(`.js-chart-${name} .js-echart`).__vue__;
+        return {length: vm.length, received: vm.received, totals: vm.totals,
+                legend: vm.chart.getOption().legend[0].formatter !== undefined};
+    }""", name)
+
+
+def _chart_days(page, name, days):
+    page.wait_for_function("""([name, days]) => {
+        const el = document.querySelector(`.js-chart-${name} .js-echart`);
+        return el && el.__vue__ && el.__vue__.length === days;
+    }""", arg=[name, days], timeout=30_000)
+
+
 def test_app_in_browser(server, browser):
     t0 = time.monotonic()
     ctx_a, a, rec_a = _open(browser, server["url"])
-    compliance_png, sanctions_png = _src(a, "compliance"), _src(a, "sanctions")
+    assert _chart(a, "compliance")["length"] == 0
 
     # A knob: deletions that reach each agency 60% -> 50% (one key press at a time).
     knob = a.locator(".js-knob-deletion-sharing")
@@ -152,12 +170,20 @@ def test_app_in_browser(server, browser):
     a.locator(".js-step").click()
     _day(a, "30 / 365")
     # judgments start on day 1; sanctions only after the first deadline (about a month)
-    expect(a.locator(".js-chart-compliance img")).not_to_have_attribute("src", compliance_png)
+    _chart_days(a, "compliance", 30)
+    assert _chart(a, "compliance")["totals"]["judgments"] > 0
     a.locator(".js-run-end").click()
     _day(a, "365 / 365")
-    expect(a.locator(".js-chart-sanctions img")).not_to_have_attribute("src", sanctions_png)
+    _chart_days(a, "sanctions", 365)
+    sanctions = _chart(a, "sanctions")
+    # drawn in the browser from data, only the new days sent each frame (never a resend)
+    assert sanctions["received"] == 365, sanctions
     assert _number(a, ".js-sanctions") > 0
     assert _number(a, ".js-wrongful") > 0
+    # the legend counts each cause: the same numbers as the cards above
+    assert round(sum(sanctions["totals"].values())) == _number(a, ".js-sanctions")
+    assert round(sum(v for k, v in sanctions["totals"].items() if k != "correct")) \
+        == _number(a, ".js-wrongful")
     expect(a.locator(".js-caption-sanctions")).to_be_visible()
     a.screenshot(path=str(SHOTS / "app_charts.png"))
 
@@ -190,7 +216,7 @@ def test_app_in_browser(server, browser):
     a.get_by_role("option", name="Appeals switched the other way").click()
     expect(a.locator(".js-twin-table")).to_be_visible(timeout=60_000)
     assert _number(a, ".js-world-b-wrongful") > _number(a, ".js-world-a-wrongful")
-    _src(a, "twin-wrongful")
+    _chart_days(a, "twin-wrongful", 365)
     a.screenshot(path=str(SHOTS / "app_twins.png"))
     b.screenshot(path=str(SHOTS / "app_session_b.png"))
 
@@ -205,3 +231,31 @@ def test_app_in_browser(server, browser):
     ctx_a.close()
     ctx_b.close()
     print(f"browser part: {time.monotonic() - t0:.1f} s")
+
+
+def test_sixteen_arrow_keys_at_day_365_keep_the_session(server, browser):
+    """The replay storm that once lost the instructor's world: 16 arrow-key presses at day 365."""
+    ctx, page, rec = _open(browser, server["url"])
+    page.locator(".js-run-end").click()
+    _day(page, "365 / 365")
+    knob = page.locator(".js-knob-deletion-sharing")
+    knob.locator("[role=slider]").focus()
+    t0 = time.monotonic()
+    for _ in range(16):
+        page.keyboard.press("ArrowLeft")
+    # 60% minus 16 steps of 5%: clamped at 0%. One replay, shown with a busy sign meanwhile.
+    expect(knob.locator(".js-knob-label")).to_contain_text(": 0%", timeout=60_000)
+    expect(page.locator(".js-busy")).to_have_count(0, timeout=60_000)
+    settled = time.monotonic() - t0
+    _day(page, "365 / 365")
+    # still the same live session: it steps on and nothing was lost or reconnected
+    page.locator(".js-reset").click()
+    _day(page, "0 / 365")
+    page.locator(".js-step").click()
+    _day(page, "7 / 365")
+    body = page.locator("body").inner_text()
+    assert "disconnected" not in body.lower() and "could not restore" not in body.lower()
+    assert "Traceback" not in body
+    assert rec.foreign() == [] and rec.problems == [], (rec.foreign(), rec.problems)
+    ctx.close()
+    print(f"16 key presses at day 365 settled in {settled:.1f} s")

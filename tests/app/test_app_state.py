@@ -10,6 +10,7 @@ import pytest
 from simulation import JointSanctionsModel, load_scenario
 from simulation.cli import SCENARIO_DIR
 from simulation.viz import app_charts as charts
+from simulation.viz.app_live_chart import chunk
 from simulation.viz.app_state import (
     TWINS,
     Session,
@@ -110,19 +111,36 @@ def test_twin_worlds_share_random_draws():
     assert set(TWINS) >= {"unified_ids", "appeals", "name_matching", "full_sharing", "hub"}
 
 
-def test_charts_render_png(year):
+def test_live_chart_series_and_specs(year):
     w = year.a
     m = w.model
-    df = m.counters.frame()
-    pngs = [
-        charts.compliance_chart(df, w.day, m.days), charts.sanctions_chart(df, w.day, m.days),
-        charts.misses_chart(df, w.day, m.days), charts.legitimacy_chart(df, w.day, m.days, 0.8),
-        charts.appeals_chart(df, w.day, m.days, m.appeals, True),
-        charts.copies_chart(w.drift, w.agencies, m.days),
-        charts.registry_map(m, link_staleness(m), w.drift[-1]),
-        charts.sanctions_chart(df.iloc[:0], 0, m.days),  # day 0: nothing yet
-    ]
-    assert all(p[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+    counters = m.counters.values
+    t = w.day
+    series, title = charts.sanctions_series(counters, t)
+    h = headline(w)
+    assert int(series["correct"][-1] + sum(series[c][-1] for c in series if c != "correct")) \
+        == h.sanctions
+    assert f"{h.wrongful:,} of {h.sanctions:,} wrongful" in title
+    drift = np.stack(w.drift)
+    specs = [charts.sanctions_spec(m.days), charts.misses_spec(m.days),
+             charts.compliance_spec(m.days), charts.legitimacy_spec(m.days, 0.8),
+             charts.appeals_spec(m.days, True), charts.copies_spec(m.days, w.agencies),
+             charts.copies_today_spec(w.agencies), charts.twin_spec(m.days, "B", "y (u)", "T")]
+    for spec in specs:
+        spec.check_colours()  # no two series of a chart share a colour
+        assert spec.y_name or spec.kind == "bars"
+        assert "(" in spec.x_name  # every axis names its unit
+    assert all(len(v) == t for v in charts.copies_series(drift, w.agencies).values())
+    png = charts.registry_map(m, link_staleness(m), w.drift[-1])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_chunk_sends_only_the_new_days():
+    series = {"x": np.arange(10.0), "y": np.arange(10.0) * 2}
+    c = chunk("A1", 7, series, "t")
+    assert c["start"] == 7 and c["n"] == 3 and c["rows"]["y"] == [14.0, 16.0, 18.0]
+    assert c["totals"] == {"x": 9.0, "y": 18.0}
+    assert chunk("A1", 10, series)["rows"] == {"x": [], "y": []}
 
 
 def test_pseudonyms_are_stable_and_distinct():
