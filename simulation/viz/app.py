@@ -25,6 +25,7 @@ import signal
 import subprocess
 import sys
 import threading
+import webbrowser
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -35,10 +36,12 @@ import solara.lab
 
 from simulation.viz import app_charts as charts
 from simulation.viz.app_assets import (
+    DEFAULT_MAX_SESSIONS,
+    MAX_SESSIONS_ENV,
     default_assets_dir,
     fetch_assets,
     missing_assets,
-    offline_env,
+    server_env,
     solara_command,
 )
 from simulation.viz.app_live_chart import LiveChart
@@ -62,9 +65,15 @@ from simulation.viz.app_state import (
     scenario_question,
     wrongful_people,
 )
-from simulation.viz.app_worker import Runner
+from simulation.viz.app_token import TOKEN_ENV, is_loopback, new_token
+from simulation.viz.app_worker import Runner, SessionsFull
 
 log = logging.getLogger("joint_sanctions.app")
+if not logging.getLogger("joint_sanctions").handlers:  # the server's terminal shows what we log
+    _handler = logging.StreamHandler()
+    _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger("joint_sanctions").addHandler(_handler)
+    logging.getLogger("joint_sanctions").setLevel(logging.INFO)
 STEP_SIZES = {"1 day": 1, "1 week": 7, "1 month": 30, "1 quarter": 91}
 
 CSS = """
@@ -480,22 +489,54 @@ def Busy(runner: Runner) -> None:
 
 
 @solara.component
+def Guard(children: list[Any] | None = None, what: str = "This part of the page") -> Any:
+    """Shows its children; if they fail, one sentence instead (the traceback goes to the log)."""
+    exception, clear = solara.use_exception()
+    if exception is not None:
+        log.error("%s failed", what, exc_info=exception)
+        with solara.Column(classes=["js-failed"]):
+            solara.Warning(f"{what} could not be shown; the error was logged on the server.")
+            solara.Button("Try again", on_click=clear, text=True)
+        return None
+    return solara.Column(children=children or [], gap="0px")
+
+
+def _open_runner(set_tick: Callable[[int], None]) -> Runner | None:
+    try:
+        return Runner(initial_settings(), _frame_setter(set_tick))
+    except SessionsFull as exc:
+        log.warning("refused a session: %s", exc)
+        return None
+
+
+@solara.component
 def Page() -> None:
     """The app's page. Each browser session gets its own worlds on its own worker thread."""
     _tick, set_tick = solara.use_state(0)  # bumped by the worker: something new to show
-    step_size = solara.use_reactive("1 week")
-    tab = solara.use_reactive(0)
-    runner = solara.use_memo(lambda: Runner(initial_settings(), _frame_setter(set_tick)), [])
+    runner = solara.use_memo(lambda: _open_runner(set_tick), [])
 
-    def close_on_unmount() -> Callable[[], None]:
-        return runner.close
+    def close_on_unmount() -> Callable[[], None] | None:
+        return runner.close if runner is not None else None
 
     solara.use_effect(close_on_unmount, [])
-
     solara.Title("Joint sanctions: classroom simulator")
     solara.Style(CSS)
     with solara.AppBarTitle():
         solara.Text("Joint sanctions: who do the lists punish, and why?")
+    if runner is None:
+        solara.Warning("The app is full: it already serves as many sessions as it was started "
+                       "to allow. Close another tab, or ask for the app to be started with a "
+                       "higher --max-sessions.", classes=["js-full"])
+        return
+    with Guard(what="The page"):
+        World_(runner, _tick)
+
+
+@solara.component
+def World_(runner: Runner, tick: int) -> None:
+    """Sidebar, numbers and tabs of one session's worlds (``tick``: the worker's last frame)."""
+    step_size = solara.use_reactive("1 week")
+    tab = solara.use_reactive(0)
     session = runner.session
     if session is None:
         Busy(runner)
@@ -511,36 +552,43 @@ def Page() -> None:
         Headlines(h)
         with solara.lab.Tabs(value=tab, lazy=True):
             with solara.lab.Tab("Live charts"):
-                ChartsTab(session, version)
+                with Guard(what='This tab'):
+                    ChartsTab(session, version)
             with solara.lab.Tab("Registry map"):
-                MapTab(session, version)
+                with Guard(what='This tab'):
+                    # the map is a picture drawn on the server: while playing, once a month
+                    MapTab(session, session.a.day // 30 if runner.playing else version)
             with solara.lab.Tab("Case file"):
-                CaseTab(session, version)
+                with Guard(what='This tab'):
+                    CaseTab(session, version)
             with solara.lab.Tab("Twin worlds"):
-                TwinTab(runner, session, version)
+                with Guard(what='This tab'):
+                    TwinTab(runner, session, version)
 
 
 # ---------------------------------------------------------------------------- serving
 
 
 def serve(port: int = 8765, host: str = "127.0.0.1", scenario: str | None = None,
-          open_browser: bool = False) -> None:
+          open_browser: bool = False, max_sessions: int = DEFAULT_MAX_SESSIONS) -> None:
     """Serve the classroom app and block until interrupted (Ctrl+C).
 
-    Runs ``solara run simulation.viz.app`` in production mode with everything set for offline
-    use: front-end assets from the local cache (fetched once with npm if missing), the CDN
-    pointed at a dead local port, telemetry and the PyPI version check off.
+    Runs the app's server (:mod:`simulation.viz.app_server`, one uvicorn worker) in Solara's
+    production mode with everything set for offline use: front-end assets from the local cache
+    (fetched once with npm if missing), the CDN pointed at a dead local port, telemetry off.
+    On a non-loopback ``host`` a token is made and printed; only links carrying it open the app.
 
     Args:
         port: TCP port to listen on.
-        host: interface to bind; the default keeps the app on this machine. Use ``0.0.0.0``
-            only on a trusted classroom network.
+        host: interface to bind; the default keeps the app on this machine. Any other
+            (``0.0.0.0`` for a classroom network) requires the token printed at start-up.
         scenario: shipped scenario name or path to a scenario TOML to start with
             (default: ``classroom``).
         open_browser: open the page in the default web browser once the server is up.
+        max_sessions: at most this many browser sessions at once (more see "the app is full").
 
     Raises:
-        simulation.errors.ScenarioError: the scenario does not exist.
+        simulation.errors.ScenarioError: the scenario does not exist, or max_sessions < 1.
         RuntimeError: the front-end assets are missing and cannot be fetched (no npm).
     """
     from simulation.errors import ScenarioError
@@ -554,14 +602,24 @@ def serve(port: int = 8765, host: str = "127.0.0.1", scenario: str | None = None
         else:
             raise ScenarioError(f"no such scenario; shipped ones: {', '.join(scenario_names())}",
                                 file=scenario)
+    if max_sessions < 1:
+        raise ScenarioError("must be at least 1", field="--max-sessions")
     assets = default_assets_dir()
     if missing_assets(assets):
         fetch_assets(assets)
-    env.update(offline_env(assets))
+    env.update(server_env(assets))
+    env[MAX_SESSIONS_ENV] = str(max_sessions)
     root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-    print(f"joint-sanctions app: http://{host}:{port}/  (Ctrl+C to stop)", file=sys.stderr)
-    proc = subprocess.Popen(solara_command(port, host, open_browser), env=env)
+    url = f"http://{host}:{port}/"
+    env.pop(TOKEN_ENV, None)
+    if not is_loopback(host):
+        env[TOKEN_ENV] = new_token()
+        url += f"?token={env[TOKEN_ENV]}"
+    print(f"joint-sanctions app: {url}  (Ctrl+C to stop)", file=sys.stderr)
+    proc = subprocess.Popen(solara_command(port, host), env=env)
+    if open_browser:
+        threading.Timer(2.0, webbrowser.open, [url]).start()
 
     def stop(*_args: Any) -> None:
         raise KeyboardInterrupt

@@ -106,9 +106,26 @@ def offline_env(assets: Path | None = None) -> dict[str, str]:
 
 
 def solara_command(port: int, host: str = "127.0.0.1", open_browser: bool = False) -> list[str]:
-    """The ``solara run`` command line that serves :mod:`simulation.viz.app`."""
-    cmd = [sys.executable, "-m", "solara", "run", "simulation.viz.app", "--host", host,
-           "--port", str(port), "--production", "--no-check-version", "--workers", "1"]
-    if not open_browser:
-        cmd.append("--no-open")
-    return cmd
+    """The command line that serves :mod:`simulation.viz.app` (uvicorn, one worker).
+
+    Serves :mod:`simulation.viz.app_server` (Solara's app behind the token gate) rather than
+    ``solara run``, which has no place for that gate. Needs ``SOLARA_APP`` set, as
+    :func:`server_env` does. ``open_browser`` is accepted for symmetry; :func:`serve` opens it.
+    """
+    del open_browser
+    return [sys.executable, "-m", "uvicorn", "simulation.viz.app_server:app", "--host", host,
+            "--port", str(port), "--workers", "1", "--log-level", "warning", "--no-access-log"]
+
+
+# Sessions: disconnected pages are culled after this long (a reconnect within it keeps the world).
+CULL_TIMEOUT = "2m"
+MAX_SESSIONS_ENV = "JOINT_SANCTIONS_APP_MAX_SESSIONS"
+DEFAULT_MAX_SESSIONS = 60
+
+
+def server_env(assets: Path | None = None) -> dict[str, str]:
+    """Everything the app's server process needs in its environment (offline, culling, app)."""
+    return {**offline_env(assets), "SOLARA_APP": "simulation.viz.app",
+            "SOLARA_KERNEL_CULL_TIMEOUT": CULL_TIMEOUT,
+            # plain http on a classroom network: Solara's advice about iframes does not apply
+            "PYTHONWARNINGS": "ignore:Cookies with samesite:UserWarning"}

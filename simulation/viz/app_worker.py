@@ -17,12 +17,15 @@ show (``on_frame``). What it guarantees:
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, ClassVar
 
 from simulation.viz.app_state import (
     RefusedValue,
@@ -37,6 +40,15 @@ from simulation.viz.app_state import (
 )
 
 log = logging.getLogger("joint_sanctions.app")
+
+
+def release_memory() -> None:
+    """Collect garbage and hand freed heap pages back to the system (glibc's malloc_trim)."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: the memory is reused, just not returned
+        pass
 
 DEBOUNCE_SECONDS = 0.3  # knob changes closer together than this cost one replay
 FRAME_SECONDS = 0.15  # while stepping or playing, a new picture at most this often
@@ -53,6 +65,18 @@ class Wanted:
     generation: int = 0  # bumped by every request that needs new worlds (knob, scenario, reset)
 
 
+class SessionsFull(RuntimeError):
+    """The server already runs as many sessions as it was started to allow."""
+
+
+def max_sessions() -> int:
+    """The most sessions at once (``$JOINT_SANCTIONS_APP_MAX_SESSIONS``, default 60)."""
+    try:
+        return max(1, int(os.environ.get("JOINT_SANCTIONS_APP_MAX_SESSIONS", "60")))
+    except ValueError:
+        return 60
+
+
 class Runner:
     """One session's worlds on their own worker thread (see the module docstring).
 
@@ -62,8 +86,15 @@ class Runner:
         debounce: seconds of quiet after a knob change before the worlds are rebuilt.
     """
 
+    live: ClassVar[set[Runner]] = set()  # every open session's runner (the cap counts these)
+    _live_lock: ClassVar[threading.Lock] = threading.Lock()
+
     def __init__(self, settings: Settings, on_frame: Callable[[], None] | None = None,
-                 debounce: float = DEBOUNCE_SECONDS):
+                 debounce: float = DEBOUNCE_SECONDS, limit: int | None = None):
+        with Runner._live_lock:
+            if len(Runner.live) >= (limit or max_sessions()):
+                raise SessionsFull(f"this app already serves {len(Runner.live)} sessions")
+            Runner.live.add(self)
         self.on_frame = on_frame or (lambda: None)
         self.debounce = debounce
         self.session: Session | None = None  # the worlds on screen (None until the first build)
@@ -150,8 +181,12 @@ class Runner:
         """Stop the worker and drop the worlds (the session's memory is freed)."""
         self._closed = True
         self._wake.set()
-        self._thread.join(timeout=30)
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout=30)
         self.session = None
+        with Runner._live_lock:
+            Runner.live.discard(self)
+        release_memory()
 
     # ------------------------------------------------------------------ what the page reads
 
@@ -294,4 +329,4 @@ class Runner:
         self.on_frame()
 
 
-__all__ = ["DEBOUNCE_SECONDS", "FRAME_SECONDS", "Runner", "Wanted"]
+__all__ = ["DEBOUNCE_SECONDS", "FRAME_SECONDS", "Runner", "SessionsFull", "Wanted", "max_sessions"]

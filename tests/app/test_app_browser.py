@@ -26,7 +26,7 @@ import pytest
 pytest.importorskip("playwright")
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
-from simulation.viz.app_assets import default_assets_dir, fetch_assets, offline_env, solara_command  # noqa: E402
+from simulation.viz.app_assets import default_assets_dir, fetch_assets, server_env, solara_command  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -54,7 +54,7 @@ def server(tmp_path_factory):
     port = _free_port()
     tmp = tmp_path_factory.mktemp("app")
     log_path = tmp / "server.log"
-    env = {**os.environ, **offline_env(assets),
+    env = {**os.environ, **server_env(assets),
            "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)}
     url = f"http://127.0.0.1:{port}/"
     with open(log_path, "w") as log:
@@ -120,7 +120,7 @@ def _open(browser, url):
 
 
 def _day(page, text):
-    expect(page.locator(".js-day .js-card-value")).to_have_text(text, timeout=30_000)
+    expect(page.locator(".js-day .js-card-value")).to_have_text(text, timeout=120_000)
 
 
 def _number(page, css) -> int:
@@ -259,3 +259,28 @@ def test_sixteen_arrow_keys_at_day_365_keep_the_session(server, browser):
     assert rec.foreign() == [] and rec.problems == [], (rec.foreign(), rec.problems)
     ctx.close()
     print(f"16 key presses at day 365 settled in {settled:.1f} s")
+
+
+def test_forged_values_are_refused_without_a_traceback(server, browser):
+    """A browser that sends values the page never offered: a file path as the scenario, a knob
+    far outside its range, a knob value that is not a number."""
+    ctx, page, rec = _open(browser, server["url"])
+    forge = """([css, event, value]) => {
+        const vm = document.querySelector(css).__vue__;
+        vm.$emit(event, value);
+    }"""
+    page.evaluate(forge, [".js-scenario", "change", "../../../etc/passwd"])
+    expect(page.locator(".js-note")).to_contain_text("Ignored a value", timeout=30_000)
+    page.evaluate(forge, [".js-knob-sharing .js-slider", "change", "not a number"])
+    page.evaluate(forge, [".js-knob-deletion-sharing .js-slider", "change", 40.0])
+    # the out-of-range value is clamped to the slider's end, never used as given
+    expect(page.locator(".js-knob-deletion-sharing .js-knob-label")).to_contain_text(
+        ": 100%", timeout=60_000)
+    expect(page.locator(".js-knob-sharing .js-knob-label")).to_contain_text(": 80%")
+    expect(page.locator(".js-scenario")).to_contain_text("classroom")
+    body = page.locator("body").inner_text()
+    assert "Traceback" not in body and "passwd" not in body and "Error" not in body
+    log = server["log"].read_text()
+    assert "refused a value from the browser" in log and "Traceback" not in log
+    assert rec.foreign() == [], rec.foreign()
+    ctx.close()
