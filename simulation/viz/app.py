@@ -29,6 +29,7 @@ import webbrowser
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import numpy as np
 import solara
@@ -44,7 +45,8 @@ from simulation.viz.app_assets import (
     server_env,
     solara_command,
 )
-from simulation.viz.app_live_chart import LiveChart
+from simulation.viz.app_board import BOARD, CODE_ENV, code_matches, new_code
+from simulation.viz.app_live_chart import LiveChart, Series, Spec
 from simulation.viz.app_state import (
     KNOBS,
     MATCHING_LABELS,
@@ -60,13 +62,16 @@ from simulation.viz.app_state import (
     divergence,
     headline,
     link_staleness,
+    parse_world_link,
     person_label,
     scenario_names,
     scenario_question,
+    world_link,
     wrongful_people,
 )
 from simulation.viz.app_token import TOKEN_ENV, is_loopback, new_token
 from simulation.viz.app_worker import Runner, SessionsFull
+from simulation.viz.style import OKABE_ITO
 
 log = logging.getLogger("joint_sanctions.app")
 if not logging.getLogger("joint_sanctions").handlers:  # the server's terminal shows what we log
@@ -181,7 +186,8 @@ def Headlines(h: Headline) -> None:
     with solara.Row(style={"flex-wrap": "wrap"}, gap="4px"):
         Card("day", f"{h.day} / {h.days}", "js-day")
         Card("judgments", _thousands(h.judgments), "js-judgments")
-        Card("paid", _thousands(h.complied), "js-complied")
+        Card("compliance rate", "-" if h.compliance_rate != h.compliance_rate
+             else f"{h.compliance_rate:.3f}", "js-compliance-rate")
         Card("sanctions", _thousands(h.sanctions), "js-sanctions")
         Card("wrongful" + share, _thousands(h.wrongful), "js-wrongful", bad=h.wrongful > 0)
         Card("people wrongly hit", _thousands(h.wrongful_people), "js-wrongful-people",
@@ -229,7 +235,7 @@ def ChartsTab(session: Session, version: int) -> None:
     shown = {
         "sanctions": (charts.sanctions_series(counters, t), CAPTIONS["sanctions"]),
         "misses": (charts.misses_series(counters, t), CAPTIONS["misses"]),
-        "compliance": (charts.compliance_series(counters, t), CAPTIONS["compliance"]),
+        "compliance": (charts.compliance_series(counters, t, w), CAPTIONS["compliance"]),
         "legitimacy": (charts.legitimacy_series(counters, t), CAPTIONS["legitimacy"]),
         "appeals": (appeals, CAPTIONS["appeals"]),
     }
@@ -252,8 +258,9 @@ CAPTIONS = {
     "misses": "Listed debtors who got through: the record never reached that agency, arrived "
               "late, lost its ID on the way, or the debtor evaded the check.",
     "compliance": "Court judgments, and debtors who paid: on time, or only after being put on "
-                  "the blacklist. Compliance rate = paid / judgments, as in `joint-sanctions "
-                  "run`.",
+                  "the blacklist. Compliance rate: of the judgments whose deadline has passed, "
+                  "the share paid (on-time: paid by the deadline), as `joint-sanctions run` "
+                  "reports them.",
     "legitimacy": "How fair people find the regime (0 to 1). Wrongful sanctions lower it for "
                   "the victims and, a little, for everyone who hears of them.",
     "appeals": "Appeals waiting at the courts, and appeals upheld so far (each one a remedy).",
@@ -396,8 +403,10 @@ def TwinView(session: Session, version: int) -> None:
 
 
 @solara.component
-def Controls(runner: Runner, session: Session, version: int, step_size: solara.Reactive[str]) -> None:
-    """Play / step / reset, the scenario, and the headline knobs (requests to the worker)."""
+def Controls(runner: Runner, session: Session, tick: int, step_size: solara.Reactive[str]) -> None:
+    """Play / step / reset, the scenario, and the headline knobs (requests to the worker).
+
+    ``tick`` (the worker's frame counter) makes it redraw whenever the worker has news."""
     knobs = session.knobs
     playing = runner.playing
     done = session.a.done and runner.wanted.day >= session.a.day
@@ -458,6 +467,30 @@ def Controls(runner: Runner, session: Session, version: int, step_size: solara.R
                   on_value=set_knob("appeals.enabled"), classes=["js-appeals-switch"])
     solara.Text("Moving a knob replays the same people's year up to today under the new rule.",
                 classes=["js-question"])
+    solara.InputInt("Random seed (same seed, same people)", value=int(knobs["seed"]),
+                    on_value=set_knob("seed"), disabled=off, classes=["js-seed"])
+    link = world_link(session.settings, session.twin, session.a.day)
+    solara.HTML(tag="div", classes=["js-question"], unsafe_innerHTML=(
+        f"<a class='js-share-link' href='{html.escape(link)}'>Link to exactly this world</a> "
+        "(scenario, knobs, seed, day, twin): copy it to share."))
+    JoinClass(runner, runner.student)
+
+
+@solara.component
+def JoinClass(runner: Runner, student: str) -> None:
+    """Join the class board with the code the instructor reads out."""
+    code = solara.use_reactive("")
+    name = solara.use_reactive("")
+    if student:
+        solara.Text(f"On the class board as {student}.", classes=["js-joined"])
+        return
+    with solara.Column(classes=["js-join"], gap="0px"):
+        solara.InputText("Class code", value=code, continuous_update=True,
+                         classes=["js-class-code"])
+        solara.InputText("Your name on the board", value=name, continuous_update=True,
+                         classes=["js-student-name"])
+        solara.Button("Join the class board", text=True, classes=["js-join-button"],
+                      on_click=lambda: runner.join_class(code.value, name.value))
 
 
 # ---------------------------------------------------------------------------- page
@@ -477,8 +510,10 @@ def _frame_setter(set_tick: Callable[[int], None]) -> Callable[[], None]:
 
 
 @solara.component
-def Busy(runner: Runner) -> None:
-    """A visible sign that the worker is rebuilding (the old world stays on screen meanwhile)."""
+def Busy(runner: Runner, tick: int = 0) -> None:
+    """A visible sign that the worker is rebuilding (the old world stays on screen meanwhile).
+
+    ``tick`` (the worker's frame counter) makes it redraw whenever the worker has news."""
     if runner.busy:
         with solara.Column(classes=["js-busy"], gap="0px"):
             solara.ProgressLinear(True)
@@ -486,6 +521,62 @@ def Busy(runner: Runner) -> None:
                         classes=["js-busy-text"])
     if runner.note:
         solara.Warning(runner.note, classes=["js-note"])
+
+
+@solara.component
+def ClassBoard(code: str) -> None:
+    """The instructor's board: one point per student who joined (only what they published)."""
+    version, set_version = solara.use_state(-1)
+
+    def poll() -> Callable[[], None]:
+        stop = threading.Event()
+
+        def loop() -> None:
+            last = -2
+            while not stop.wait(1.0):
+                if BOARD.version != last:
+                    last = BOARD.version
+                    try:
+                        set_version(last)
+                    except Exception:  # the board tab closed
+                        return
+
+        threading.Thread(target=loop, name="class-board", daemon=True).start()
+        return stop.set
+
+    solara.use_effect(poll, [])
+    solara.Title("Joint sanctions: class board")
+    solara.Style(CSS)
+    if not code_matches(code):
+        log.warning("class board refused: wrong code")
+        solara.Warning("That is not this class's code: use the link printed when the app "
+                       "started.", classes=["js-board-refused"])
+        return
+    entries = BOARD.entries()
+    points = [{"value": [round(e.compliance_rate, 4) if e.compliance_rate == e.compliance_rate
+                         else 0.0, e.people_wrongly_sanctioned], "name": e.student,
+               "detail": html.escape("; ".join(f"{k}: {v}" for k, v in e.knobs) or "no knob moved")
+               + f"<br>day {e.day}"} for e in entries]
+    with solara.Column(classes=["js-app", "js-board"]):
+        solara.Text(f"Class board: {len(entries)} student{'s' if len(entries) != 1 else ''}",
+                    classes=["js-status", "js-board-count"])
+        LiveChart(BOARD_SPEC, {}, "board", bars={"students": points}, height=480, name="board")
+        rows = "".join(
+            f"<tr><td>{html.escape(e.student)}</td><td>{html.escape(e.scenario)}</td>"
+            f"<td>{html.escape('; '.join(f'{k}: {v}' for k, v in e.knobs) or '-')}</td>"
+            f"<td>{e.day}</td><td>{e.compliance_rate:.3f}</td>"
+            f"<td>{e.people_wrongly_sanctioned:,}</td></tr>" for e in entries)
+        solara.HTML(tag="table", classes=["js-table", "js-board-table"], unsafe_innerHTML=(
+            "<tr><th>student</th><th>scenario</th><th>knobs moved</th><th>day</th>"
+            "<th>compliance rate</th><th>people wrongly sanctioned</th></tr>" + rows))
+        solara.Text("Each point is one student's own world; the board shows only what their "
+                    "session publishes (knobs moved, day, compliance rate, people wrongly "
+                    "sanctioned). Hover a point for its knobs.", classes=["js-caption"])
+
+
+BOARD_SPEC = Spec("What the class tried", "people wrongly sanctioned (persons)", 0, (
+    Series("students", "students", OKABE_ITO["vermillion"]),), kind="scatter", x_max=1.0,
+    x_name="compliance rate (share of judgments paid)")
 
 
 @solara.component
@@ -501,19 +592,37 @@ def Guard(children: list[Any] | None = None, what: str = "This part of the page"
     return solara.Column(children=children or [], gap="0px")
 
 
-def _open_runner(set_tick: Callable[[int], None]) -> Runner | None:
+def _open_runner(set_tick: Callable[[int], None], query: str) -> Runner | None:
+    """This session's runner: the server's scenario, or exactly the world a link names."""
     try:
-        return Runner(initial_settings(), _frame_setter(set_tick))
+        runner = Runner(initial_settings(), _frame_setter(set_tick))
     except SessionsFull as exc:
         log.warning("refused a session: %s", exc)
         return None
+    if "scenario=" in query:
+        settings, twin, day, refused = parse_world_link(query)
+        runner.open_world(settings, twin, day)
+        if refused:
+            log.warning("refused link values: %s", ", ".join(refused))
+            runner.note = f"The link had values the app does not offer ({', '.join(refused)})."
+    return runner
 
 
 @solara.component
 def Page() -> None:
     """The app's page. Each browser session gets its own worlds on its own worker thread."""
+    query = solara.use_router().search or ""
+    if "board=" in query:
+        ClassBoard(parse_qs(query[:200]).get("board", [""])[0])
+    else:
+        StudentPage(query)
+
+
+@solara.component
+def StudentPage(query: str) -> None:
+    """One student's (or the instructor's) own worlds."""
     _tick, set_tick = solara.use_state(0)  # bumped by the worker: something new to show
-    runner = solara.use_memo(lambda: _open_runner(set_tick), [])
+    runner = solara.use_memo(lambda: _open_runner(set_tick, query), [])
 
     def close_on_unmount() -> Callable[[], None] | None:
         return runner.close if runner is not None else None
@@ -539,14 +648,14 @@ def World_(runner: Runner, tick: int) -> None:
     tab = solara.use_reactive(0)
     session = runner.session
     if session is None:
-        Busy(runner)
+        Busy(runner, tick)
         return
     version = session.version
     with solara.Sidebar():
         with solara.Column(classes=["js-app"]):
-            Controls(runner, session, version, step_size)
+            Controls(runner, session, tick, step_size)
     with solara.Column(classes=["js-app"] + (["js-stale"] if runner.busy else [])):
-        Busy(runner)
+        Busy(runner, tick)
         with session.lock:
             h = headline(session.a)
         Headlines(h)
@@ -616,7 +725,11 @@ def serve(port: int = 8765, host: str = "127.0.0.1", scenario: str | None = None
     if not is_loopback(host):
         env[TOKEN_ENV] = new_token()
         url += f"?token={env[TOKEN_ENV]}"
-    print(f"joint-sanctions app: {url}  (Ctrl+C to stop)", file=sys.stderr)
+    env[CODE_ENV] = env.get(CODE_ENV) or new_code()
+    board = f"{url}{'&' if '?' in url else '?'}board={env[CODE_ENV]}"
+    print(f"joint-sanctions app: {url}  (Ctrl+C to stop)\n"
+          f"class code: {env[CODE_ENV]}  (students join with it; your class board: {board})",
+          file=sys.stderr)
     proc = subprocess.Popen(solara_command(port, host), env=env)
     if open_browser:
         threading.Timer(2.0, webbrowser.open, [url]).start()

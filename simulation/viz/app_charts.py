@@ -25,6 +25,7 @@ from matplotlib.patches import FancyArrowPatch, Patch  # noqa: E402
 
 from simulation.metrics import MISS_CAUSES, WRONGFUL_CAUSES  # noqa: E402
 from simulation.viz.app_live_chart import Series, Spec  # noqa: E402
+from simulation.viz.app_state import compliance_rates  # noqa: E402
 from simulation.viz.style import CYCLE, OKABE_ITO, cause_color  # noqa: E402
 from simulation.viz.style import cause_label as _long_label  # noqa: E402
 
@@ -84,13 +85,16 @@ def compliance_spec(days: int) -> Spec:
     ))
 
 
-def compliance_series(counters: dict[str, np.ndarray], t: int) -> tuple[dict[str, np.ndarray], str]:
-    """Series of :func:`compliance_spec` and a title with the compliance rate."""
+def compliance_series(counters: dict[str, np.ndarray], t: int, world: Any) -> tuple[
+        dict[str, np.ndarray], str]:
+    """Series of :func:`compliance_spec` and a title with the compliance rates, the same
+    numbers under the same names as ``joint-sanctions run`` (judgments past their deadline)."""
     judged = _cum(counters, "judgments.individuals", t) + _cum(counters, "judgments.firms", t)
     on_time = _cum(counters, "compliance.on_time", t)
     after = _cum(counters, "compliance.after_listing", t)
-    rate = (on_time[-1] + after[-1]) / judged[-1] if t and judged[-1] else math.nan
-    title = "Compliance" + (f": compliance rate {rate:.3f}" if not math.isnan(rate) else "")
+    rate, on_time_rate = compliance_rates(world)
+    title = "Compliance" + (f": compliance rate {rate:.3f}, on-time compliance rate "
+                            f"{on_time_rate:.3f}" if not math.isnan(rate) else "")
     return {"judgments": judged, "on_time": on_time, "after_listing": after}, title
 
 

@@ -60,7 +60,8 @@ class Spec:
     days: int
     series: tuple[Series, ...]
     x_name: str = "day of the simulated year (days)"
-    kind: str = "days"  # "days": series over days; "bars": one bar per category
+    kind: str = "days"  # "days": series over days; "bars": a bar per category; "scatter"
+    x_max: float | None = None
     categories: tuple[str, ...] = ()
     integer: bool = True
     y_min: float | None = 0.0
@@ -90,9 +91,11 @@ def chunk(epoch: str, start: int, series: Mapping[str, np.ndarray], title: str =
     totals = {k: float(v[n - 1]) for k, v in series.items() if n}
     out: dict[str, Any] = {"epoch": epoch, "start": start, "n": n - start, "rows": rows,
                            "totals": totals, "title": title}
-    if bars is not None:
-        out["bars"] = {k: np.asarray(v).tolist() for k, v in bars.items()}
-        out["totals"] = {k: float(np.sum(v)) for k, v in bars.items()}
+    if bars is not None:  # bars: numbers per category; scatter: a list of points
+        out["bars"] = {k: v if isinstance(v, list) else np.asarray(v).tolist()
+                       for k, v in bars.items()}
+        out["totals"] = {k: float(len(v)) if isinstance(v, list) else float(np.sum(v))
+                         for k, v in bars.items()}
     return out
 
 

@@ -25,6 +25,7 @@ from simulation import JointSanctionsModel, load_scenario
 from simulation.metrics import CAUSE, CAUSES, EVENT, MISS_CAUSES, WRONGFUL_CAUSES
 from simulation.names import display_name, expected_namesakes
 from simulation.registry import ID_INVALID, ID_MISSING, NEVER, PERSON
+from simulation.viz.narrate import copy_fate, decision_text, fate_text, remedies
 
 SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 # The scenario the server was started with (a shipped name or a .toml path), set by serve().
@@ -61,6 +62,7 @@ class Knob:
     high: float = 1.0
     step: float = 0.05
     choices: tuple[Any, ...] = ()
+    integer: bool = False  # a whole number (clamped like any other)
 
 
 # The knobs on the sidebar: dotted scenario field -> what it is and what it accepts.
@@ -74,6 +76,7 @@ KNOBS: dict[str, Knob] = {
     "registry.matching": Knob("Matching rule", "", choices=tuple(MATCHING_LABELS)),
     "appeals.enabled": Knob("Appeals", "", choices=(False, True)),
     "registry.topology": Knob("How lists travel", "", choices=tuple(TOPOLOGY_LABELS)),
+    "seed": Knob("Random seed", "integer", 0, 2**31 - 1, 1, integer=True),
 }
 
 
@@ -100,6 +103,10 @@ def accept_knob(key: str, value: Any) -> Any:
         raise RefusedValue(f"not one of the offered values for {knob.label}")
     if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
         raise RefusedValue(f"{knob.label} takes a number")
+    if knob.integer:
+        if not float(value).is_integer():
+            raise RefusedValue(f"{knob.label} takes a whole number")
+        return int(min(max(int(value), knob.low), knob.high))
     return float(min(max(float(value), knob.low), knob.high))
 
 
@@ -304,6 +311,7 @@ class Headline:
     legitimacy: float
     namesakes: float
     by_cause: dict[str, int] = field(default_factory=dict)
+    compliance_rate: float = float("nan")  # as `joint-sanctions run` (see compliance_rates)
 
 
 def headline(world: World) -> Headline:
@@ -333,6 +341,7 @@ def headline(world: World) -> Headline:
         backlog=int(sum(court.desk.backlog for court in m.courts)),
         legitimacy=float(c["legitimacy_mean"][t]) if t >= 0 else float(m.legitimacy_mean()),
         namesakes=expected_namesakes(m.people.name), by_cause=by_cause,
+        compliance_rate=compliance_rates(world)[0],
     )
 
 
@@ -372,6 +381,107 @@ def build_world(settings: Settings, extra: dict[str, Any], day: int, label: str,
             return None
         world.step(1)
     return world
+
+
+def world_link(settings: Settings, twin: str | None, day: int) -> str:
+    """The query string that opens exactly this world: scenario, knobs, seed, day, twin."""
+    from urllib.parse import urlencode
+
+    pairs = [("scenario", settings.scenario)]
+    pairs += [("set", f"{k}={_link_value(v)}") for k, v in settings.overrides]
+    pairs += [("day", str(int(day)))] + ([("twin", twin)] if twin else [])
+    return "?" + urlencode(pairs)
+
+
+def _link_value(value: Any) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def _parse_link_value(key: str, text: str) -> Any:
+    knob = KNOBS.get(key)
+    if knob is not None and knob.choices and isinstance(knob.choices[0], str):
+        return text
+    if text in ("true", "false"):
+        return text == "true"
+    try:
+        return int(text) if text.lstrip("-").isdigit() else float(text)
+    except ValueError:
+        return text  # refused below, by type
+
+
+def parse_world_link(query: str) -> tuple[Settings, str | None, int, list[str]]:
+    """The world a link asks for, every value checked like the sidebar's; plus what was refused.
+
+    Unknown or out-of-list values are dropped (and listed), numbers clamped to their ranges.
+    """
+    from urllib.parse import parse_qs
+
+    q = parse_qs(query[:4000], keep_blank_values=False)
+    refused: list[str] = []
+    try:
+        settings = Settings(accept_scenario(q.get("scenario", [DEFAULT_SCENARIO])[0]))
+    except RefusedValue:
+        settings, _ = Settings(), refused.append("scenario")
+    for item in q.get("set", [])[:20]:
+        key, _, text = item.partition("=")
+        try:
+            settings = settings.with_knob(key, accept_knob(key, _parse_link_value(key, text)))
+        except RefusedValue:
+            refused.append(key[:40])
+    try:
+        twin = accept_twin(q.get("twin", [None])[0])
+    except RefusedValue:
+        twin, _ = None, refused.append("twin")
+    try:
+        day = max(0, min(int(q.get("day", ["0"])[0]), 100_000))
+    except ValueError:
+        day, _ = 0, refused.append("day")
+    return settings, twin, day, refused
+
+
+def compliance_rates(world: World) -> tuple[float, float]:
+    """``compliance_rate`` and ``on_time_compliance_rate`` as ``joint-sanctions run`` computes
+    them (:func:`simulation.metrics.summarise`), over the days simulated so far: of the judgments
+    whose deadline and grace period have passed, the share paid (at all; on time)."""
+    from simulation.institutions import PAID_AFTER_LISTING, PAID_ON_TIME
+
+    m = world.model
+    cases = m.cases
+    n = cases.n
+    status = cases.status[:n]
+    had_chance = (cases.deadline_day[:n] + m.config.courts.grace_period_days) < world.day
+    judged = int(had_chance.sum())
+    on_time = int((had_chance & (status == PAID_ON_TIME)).sum())
+    after = int((had_chance & (status == PAID_AFTER_LISTING)).sum())
+    if judged == 0:
+        return float("nan"), float("nan")
+    return (on_time + after) / judged, on_time / judged
+
+
+def knob_text(key: str, value: Any) -> str:
+    """A knob's value as the sidebar shows it."""
+    knob = KNOBS[key]
+    if key == "registry.matching":
+        return MATCHING_LABELS.get(value, str(value))
+    if key == "registry.topology":
+        return TOPOLOGY_LABELS.get(value, str(value))
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if knob.unit == "share":
+        return f"{float(value):.0%}"
+    return f"{int(value):,}" if key != "seed" else str(int(value))
+
+
+def board_entry(student: str, session: Session) -> Any:
+    """What a session publishes to the class board: plain values, no reference to the world."""
+    from simulation.viz.app_board import Entry
+
+    world = session.a
+    h = headline(world)
+    rate, _ = compliance_rates(world)
+    moved = tuple((KNOBS[k].label, knob_text(k, v)) for k, v in session.settings.overrides
+                  if k in KNOBS)
+    return Entry(student, session.settings.scenario, moved, world.day, rate, h.wrongful_people)
 
 
 class Session:
@@ -606,16 +716,15 @@ def _copy_entries(model: JointSanctionsModel, person: int, row: int, agency: int
             f"The record reached {names[agency]}'s copy {path}, {lag} day{'s' if lag != 1 else ''} "
             "after listing" + (", but the ID field was dropped on the way: only the name arrived."
                                if reg.id_lost[agency, row] else ".")), "transfer"))
-    gone = int(reg.deleted[agency, row])
     if deleted < NEVER and src != agency:
-        if gone >= NEVER:
-            out.append(CaseEntry(None, f"Deletion never reached {names[agency]}", (
-                f"{names[agency]}'s copy still holds the record: the deletion was lost between the "
-                "registries."), "warning"))
-        elif gone > deleted:
-            out.append(CaseEntry(gone, f"Deletion reached {names[agency]}", (
-                f"The deletion arrived {gone - deleted} days after the source deleted the record."),
-                "transfer"))
+        fate = copy_fate(model, row, agency, remedies(model, person, PERSON, row))
+        title = {"arrived": f"Deletion reached {names[agency]}",
+                 "never": f"Deletion never reached {names[agency]}",
+                 "remedy": f"Removed from {names[agency]}'s copy by the court"}.get(fate.kind)
+        if title:
+            out.append(CaseEntry(fate.day, title, fate_text(fate, names[agency], row),
+                                 "warning" if fate.kind == "never" else
+                                 "remedy" if fate.kind == "remedy" else "transfer"))
     rule = next((a.rule for a in model.agency_agents if a.node == agency), "")
     by = "name" if via == 2 else "ID"
     is_person = int(rec.subject_kind[row]) == PERSON
@@ -664,11 +773,11 @@ def _appeal_entries(model: JointSanctionsModel, person: int, first_wrong: int | 
             if a.upheld[i]:
                 since = f" ({decided - first_wrong} days after the first wrongful sanction)" \
                     if first_wrong is not None else ""
+                what = decision_text(model, person, PERSON, int(a.record[i]),
+                                     names[int(a.agency[i])], decided)
                 out.append(CaseEntry(decided, "Appeal upheld: remedy", (
-                    f"The court agreed {decided - filed} days after filing{since}. "
-                    + ("The record was removed from every copy." if model.courts[
-                        int(a.court[i])].appeals_params.remedy_scope == "all_copies"
-                       else "Only the sanctioning agency's copy was corrected.")), "remedy"))
+                    f"The court agreed {decided - filed} days after filing{since}: "
+                    f"{what}."), "remedy"))
             else:
                 out.append(CaseEntry(decided, "Appeal rejected", (
                     f"The court rejected the appeal after {decided - filed} days."), "warning"))

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
+from simulation.viz.app_board import BOARD, code_matches
 from simulation.viz.app_state import (
     RefusedValue,
     Session,
@@ -35,6 +36,7 @@ from simulation.viz.app_state import (
     accept_knob,
     accept_scenario,
     accept_twin,
+    board_entry,
     build_world,
     twin_overrides,
 )
@@ -106,6 +108,7 @@ class Runner:
         self._last_request = 0.0
         self._built_generation = -1
         self._closed = False
+        self.student = ""  # the name this session shows on the class board ("" = not joined)
         self._thread = threading.Thread(target=self._loop, name="world-runner", daemon=True)
         self._thread.start()
 
@@ -177,8 +180,31 @@ class Runner:
         """Open a world exactly (from a shared link): scenario, knobs, twin choice and day."""
         self._ask(rebuild=True, settings=settings, twin=twin, day=max(0, int(day)))
 
+    def join_class(self, code: Any, student: Any) -> bool:
+        """Join the class board with its code; from now on this session publishes its point."""
+        if not code_matches(code):
+            self.note = "That is not this class's code."
+            self.on_frame()
+            return False
+        name = student.strip()[:40] if isinstance(student, str) and student.strip() else ""
+        self.student = name or f"student {len(BOARD.entries()) + 1}"
+        self.note = ""
+        self._publish()
+        self.on_frame()
+        return True
+
+    def _publish(self) -> None:
+        """Put this session's point on the class board (only plain numbers leave the session)."""
+        s = self.session
+        if not self.student or s is None:
+            return
+        with s.lock:
+            entry = board_entry(self.student, s)
+        BOARD.publish(str(id(self)), entry)
+
     def close(self) -> None:
         """Stop the worker and drop the worlds (the session's memory is freed)."""
+        BOARD.leave(str(id(self)))
         self._closed = True
         self._wake.set()
         if threading.current_thread() is not self._thread:
@@ -219,9 +245,10 @@ class Runner:
 
     def _satisfied(self, w: Wanted) -> bool:
         s = self.session
-        if s is None or self.busy or self._built_generation != w.generation or s.twin != w.twin:
+        if s is None or self.busy or self._built_generation != w.generation:
             return False
-        return not w.playing and (s.a.done or s.a.day >= w.day)
+        with s.lock:  # not halfway through a day of world A and B
+            return s.twin == w.twin and not w.playing and (s.a.done or s.a.day >= w.day)
 
     def _superseded(self, generation: int) -> Callable[[], bool]:
         return lambda: self._closed or self._wanted.generation != generation
@@ -292,6 +319,8 @@ class Runner:
             if b is None:
                 return
         with s.lock:
+            if b is not None:
+                b.step(s.a.day - b.day)  # world B is always on world A's day
             s.twin, s.b = w.twin, b
             s.version += 1
         self.busy = ""
@@ -304,6 +333,7 @@ class Runner:
         self._built_generation = w.generation
         self.busy = ""
         self.note = ""
+        self._publish()
         self.on_frame()
 
     def _advance(self, w: Wanted) -> None:
@@ -318,7 +348,7 @@ class Runner:
                     break
                 s.a.step(1)
                 if s.b is not None:
-                    s.b.step(1)
+                    s.b.step(s.a.day - s.b.day)
             s.version += 1
         if s.a.done and w.playing:
             self._ask(playing=False, day=s.a.day)
@@ -326,6 +356,7 @@ class Runner:
             with self._lock:  # a step past the end: the wanted day is the last one
                 if self._wanted.day > s.a.day:
                     self._wanted = replace(self._wanted, day=s.a.day)
+        self._publish()
         self.on_frame()
 
 

@@ -84,8 +84,12 @@ def trace(
 
 def app_command(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
-    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    host: Annotated[str, typer.Option(help=(
+        "Interface to bind. Beyond 127.0.0.1 (e.g. 0.0.0.0) the app needs the token it prints."))]
+    = "127.0.0.1",
     scenario: Annotated[str | None, typer.Option(help="Scenario to open first.")] = None,
+    max_sessions: Annotated[int, typer.Option(help="At most this many browser sessions at once.")]
+    = 60,
 ) -> None:
     """Open the interactive browser app."""
     if importlib.util.find_spec("simulation.viz.app") is None:
@@ -94,7 +98,10 @@ def app_command(
         raise typer.Exit(2)
     from simulation.viz.app import serve
 
-    serve(port=port, host=host, scenario=scenario)
+    try:
+        serve(port=port, host=host, scenario=scenario, max_sessions=max_sessions)
+    except ScenarioError as exc:
+        _fail(exc)
 
 
 def register(app: typer.Typer) -> None:

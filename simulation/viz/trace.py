@@ -17,6 +17,7 @@ import pandas as pd
 from simulation.errors import ScenarioError
 from simulation.names import display_name
 from simulation.viz.figures import RunData, load_run
+from simulation.viz.narrate import copy_fate, decision_text, remedies
 from simulation.viz.style import cause_label
 
 NEVER = np.iinfo(np.int32).max
@@ -145,31 +146,36 @@ def _travel(case: Case, row: int, brief: bool = False) -> list[str]:
     return lines
 
 
-def _deletion_travel(case: Case, row: int) -> list[str]:
-    """Which copies the deletion of a record reached late or never (they kept a stale record)."""
+def _deletion_travel(case: Case, row: int, subject: int, kind: int) -> list[str]:
+    """Which copies the deletion of a record reached, late or never, or a remedy emptied."""
     m = case.model
     reg = m.registry  # type: ignore[attr-defined]
     days = int(m.days)  # type: ignore[attr-defined]
-    deleted_src = int(reg.records.deleted_day[row])
-    if deleted_src >= days:
+    if int(reg.records.deleted_day[row]) >= days:
         return []
-    late, never = [], []
+    mine = remedies(m, subject, kind, row)
+    late, never, remedied = [], [], []
     for node in reg.nodes:
         a = int(reg.arrive[node.index, row])
         if node.kind == "court" or a == NEVER or a >= days:
             continue
-        d = int(reg.deleted[node.index, row])
-        if d >= days:
+        fate = copy_fate(m, row, node.index, mine)
+        if fate.kind == "never":
             never.append(node.name)
-        elif d > deleted_src:
-            late.append(f"{node.name} ({d - deleted_src} days late)")
+        elif fate.kind == "remedy":
+            remedied.append(f"{node.name} (day {fate.day})")
+        elif fate.kind == "arrived" and fate.late:
+            late.append(f"{node.name} ({fate.late} days late)")
     lines = []
     if late:
         lines.append("The deletion reached " + ", ".join(late) + ".")
     if never:
         lines.append("The deletion never reached " + ", ".join(never) +
                      " (a stale record stays there).")
-    if not late and not never:
+    if remedied:
+        lines.append("The deletion had not reached " + ", ".join(remedied) +
+                     " when the court's remedy removed the record there.")
+    if not late and not never and not remedied:
         lines.append("The deletion reached every copy the same day.")
     return lines
 
@@ -303,9 +309,6 @@ def story(case: Case, kind: int, subject: int, brief: bool = False) -> list[str]
     if mine.empty:
         lines.append("  Nothing happened to them in this run: no judgment, listing or sanction.")
         return lines
-    scope = {}
-    for j in range(m.n_jurisdictions):  # type: ignore[attr-defined]
-        scope[j] = m.local("appeals", j).remedy_scope  # type: ignore[attr-defined]
     items: list[tuple[int, int, int, str]] = []  # (day, priority, order, text)
     order = 0
 
@@ -333,14 +336,15 @@ def story(case: Case, kind: int, subject: int, brief: bool = False) -> list[str]
         elif ev_kind == "delisting":
             add(day, f"Day {day}: record #{row} deleted at source "
                      f"({DELIST_REASONS.get(cause, cause)}).", 1)
-            for t in _deletion_travel(case, row):
+            for t in _deletion_travel(case, row, subject, kind):
                 add(day, f"    {t}", 1)
         elif ev_kind == "appeal_filed":
             add(day, f"Day {day}: objected to {agency}'s sanction on record #{row} "
                      f"(it was {cause_label(cause)}).", 3)
         elif ev_kind == "appeal_decided":
             if cause == "appeal_upheld":
-                add(day, f"Day {day}: appeal upheld — {_remedy(case, subject, kind, row, agency, scope)}.", 3)
+                what = decision_text(case.model, subject, kind, row, agency, day)
+                add(day, f"Day {day}: appeal upheld — {what}.", 3)
             else:
                 add(day, f"Day {day}: appeal rejected; the sanction stands.", 3)
     sanctions = mine[mine["event"].astype(str) == "sanction"]
@@ -372,25 +376,6 @@ def story(case: Case, kind: int, subject: int, brief: bool = False) -> list[str]
     elif len(sanctions):
         lines.append(f"  In all: sanctioned {_times(len(sanctions))}, every time rightly.")
     return lines
-
-
-def _remedy(case: Case, subject: int, kind: int, row: int, agency: str, scope: dict) -> str:
-    m = case.model
-    rec = m.registry.records  # type: ignore[attr-defined]
-    j = int(rec.jurisdiction[row])
-    everywhere = scope.get(j) == "all_copies"
-    a = m.appeals  # type: ignore[attr-defined]
-    n = a.n
-    sel = np.flatnonzero((a.subject[:n] == subject) & (a.record[:n] == row) & a.upheld[:n]
-                         & (a.subject_kind[:n] == kind))
-    from simulation.metrics import CAUSES
-    cause = CAUSES[int(a.cause[sel[-1]])] if sel.size else ""
-    where = "every copy" if everywhere else f"{agency}'s copy"
-    if cause == "stale_record":
-        return f"the stale record #{row} was removed from {where}"
-    if cause == "listed_at_source" and everywhere:
-        return f"record #{row} was deleted at source and from every copy"
-    return f"they are exempted from record #{row} at {'every agency' if everywhere else agency}"
 
 
 def trace_text(run_dir: str | Path, person: int | None = None, firm: int | None = None,

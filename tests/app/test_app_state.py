@@ -29,7 +29,9 @@ SMALL = Settings().with_knob("population.individuals", 5000)
 
 @pytest.fixture(scope="module")
 def year() -> Session:
-    s = Session()  # classroom: 10,000 people, wrongful sanctions within the year
+    # classroom (10,000 people, wrongful sanctions within the year) with no deletion ever
+    # shared: every stale record that leaves a copy can only have been removed by a remedy
+    s = Session(Settings().with_knob("registry.deletion_sharing", 0.0))
     s.step(365)
     return s
 
@@ -38,7 +40,7 @@ def test_serve_signature():
     from simulation.viz.app import serve
 
     sig = inspect.signature(serve)
-    assert list(sig.parameters) == ["port", "host", "scenario", "open_browser"]
+    assert list(sig.parameters) == ["port", "host", "scenario", "open_browser", "max_sessions"]
     assert sig.parameters["port"].default == 8765
     assert sig.parameters["host"].default == "127.0.0.1"
     assert sig.parameters["scenario"].default is None
@@ -148,3 +150,59 @@ def test_pseudonyms_are_stable_and_distinct():
     assert pseudonym(model, 0) == pseudonym(model, 0)
     n = model.config.population.distinct_names
     assert len({pseudonym(model, i) for i in range(n)}) == n
+
+
+def test_one_narrator_tells_remedy_exemption_and_deletion_apart(year):
+    """With deletion sharing 0 no deletion ever arrives: a copy emptied by an appeal is a
+    remedy, an exemption leaves the record in place, and neither is told as a deletion."""
+    from simulation.registry import PERSON
+    from simulation.viz.narrate import copy_fate, remedies, remedy_text
+
+    m = year.a.model
+    a = m.appeals
+    kinds = set()
+    for i in np.flatnonzero((a.status[: a.n] == 1) & a.upheld[: a.n]):
+        subject, row = int(a.subject[i]), int(a.record[i])
+        found = remedies(m, subject, int(a.subject_kind[i]), row)
+        assert found
+        for r in found:
+            kinds.add(r.kind)
+            fate = copy_fate(m, row, r.agency, found)
+            text = remedy_text(r, row, "agency")
+            assert fate.kind != "arrived"  # never "the deletion reached"
+            if r.kind == "exempted":
+                assert "exempted" in text and "removed" not in text and fate.kind != "remedy"
+            else:
+                assert fate.kind == "remedy" and "remedy" in text or "deleted" in text
+        if int(a.subject_kind[i]) == PERSON:
+            story = " ".join(e.text + " " + e.title for e in case_story(m, subject))
+            assert "Deletion reached" not in story and "reached every copy" not in story
+    assert {"removed", "exempted"} <= kinds, kinds  # both kinds occur in this world
+
+
+def test_app_compliance_is_the_command_lines(year):
+    """Same numbers, same names: the app's compliance rates are run's summary's."""
+    from simulation.metrics import summarise
+    from simulation.viz.app_state import compliance_rates
+
+    summary = summarise(year.a.model)
+    rate, on_time = compliance_rates(year.a)
+    assert rate == pytest.approx(summary["compliance_rate"], abs=1e-12)
+    assert on_time == pytest.approx(summary["on_time_compliance_rate"], abs=1e-12)
+    _series, title = charts.compliance_series(year.a.model.counters.values, year.a.day, year.a)
+    assert f"compliance rate {summary['compliance_rate']:.3f}" in title
+
+
+def test_a_link_opens_exactly_that_world_and_refuses_the_rest():
+    from simulation.viz.app_state import parse_world_link, world_link
+
+    s = SMALL.with_knob("seed", 7).with_knob("registry.matching", "name") \
+        .with_knob("appeals.enabled", False).with_knob("registry.sharing", 0.35)
+    link = world_link(s, "hub", 123)
+    assert parse_world_link(link[1:]) == (s, "hub", 123, [])
+    settings, twin, day, refused = parse_world_link(
+        "scenario=../../etc/passwd&set=registry.sharing=9&set=seed=2.5&set=os.system=1"
+        "&set=registry.matching=drop&day=-4&twin=evil")
+    assert settings.scenario == "classroom" and settings.overrides == (("registry.sharing", 1.0),)
+    assert twin is None and day == 0
+    assert refused == ["scenario", "seed", "os.system", "registry.matching", "twin"]
