@@ -430,8 +430,10 @@ def Controls(runner: Runner, session: Session, tick: int, step_size: solara.Reac
                   classes=["js-run-end"])
 
     scenario = runner.wanted.settings.scenario
+    # keyed by the refusals: after a refused (forged) value the control is drawn afresh
     solara.Select(label="Scenario", values=allowed_scenarios(), value=scenario,
-                  on_value=runner.set_scenario, disabled=playing, classes=["js-scenario"])
+                  on_value=runner.set_scenario, disabled=playing,
+                  classes=["js-scenario"]).key(f"scenario-{runner.refusals}")
     solara.Text(scenario_question(scenario), classes=["js-question"])
 
     off = playing
@@ -457,12 +459,12 @@ def Controls(runner: Runner, session: Session, tick: int, step_size: solara.Reac
     solara.Select(label=KNOBS["registry.matching"].label, values=list(match_labels),
                   value=MATCHING_LABELS[knobs["registry.matching"]], disabled=off,
                   on_value=lambda lab: set_knob("registry.matching")(match_labels.get(lab, lab)),
-                  classes=["js-matching"])
+                  classes=["js-matching"]).key(f"matching-{runner.refusals}")
     topo_labels = {v: k for k, v in TOPOLOGY_LABELS.items()}
     solara.Select(label=KNOBS["registry.topology"].label, values=list(topo_labels),
                   value=TOPOLOGY_LABELS[knobs["registry.topology"]], disabled=off,
                   on_value=lambda lab: set_knob("registry.topology")(topo_labels.get(lab, lab)),
-                  classes=["js-topology"])
+                  classes=["js-topology"]).key(f"topology-{runner.refusals}")
     solara.Switch(label="Appeals allowed", value=bool(knobs["appeals.enabled"]), disabled=off,
                   on_value=set_knob("appeals.enabled"), classes=["js-appeals-switch"])
     solara.Text("Moving a knob replays the same people's year up to today under the new rule.",
@@ -601,10 +603,11 @@ def _open_runner(set_tick: Callable[[int], None], query: str) -> Runner | None:
         return None
     if "scenario=" in query:
         settings, twin, day, refused = parse_world_link(query)
-        runner.open_world(settings, twin, day)
+        note = ""
         if refused:
-            log.warning("refused link values: %s", ", ".join(refused))
-            runner.note = f"The link had values the app does not offer ({', '.join(refused)})."
+            log.warning("refused a value from the browser (a link): %s", ", ".join(refused))
+            note = f"The link had values the app does not offer ({', '.join(refused)})."
+        runner.open_world(settings, twin, day, note)
     return runner
 
 

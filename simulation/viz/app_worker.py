@@ -108,6 +108,8 @@ class Runner:
         self._last_request = 0.0
         self._built_generation = -1
         self._closed = False
+        self.refusals = 0  # values refused so far
+        self._note_after_build = ""
         self.student = ""  # the name this session shows on the class board ("" = not joined)
         self._thread = threading.Thread(target=self._loop, name="world-runner", daemon=True)
         self._thread.start()
@@ -130,6 +132,7 @@ class Runner:
 
     def _refuse(self, exc: RefusedValue) -> None:
         log.warning("refused a value from the browser: %s", exc)
+        self.refusals += 1  # the page redraws its controls from the world's own values
         self.note = f"Ignored a value the app does not offer ({exc})."
         self.on_frame()
 
@@ -176,8 +179,10 @@ class Runner:
         """Back to day 0 with the current knobs."""
         self._ask(rebuild=True, day=0)
 
-    def open_world(self, settings: Settings, twin: str | None, day: int) -> None:
-        """Open a world exactly (from a shared link): scenario, knobs, twin choice and day."""
+    def open_world(self, settings: Settings, twin: str | None, day: int, note: str = "") -> None:
+        """Open a world exactly (from a shared link): scenario, knobs, twin choice and day;
+        ``note`` is shown once that world is on screen."""
+        self._note_after_build = note
         self._ask(rebuild=True, settings=settings, twin=twin, day=max(0, int(day)))
 
     def join_class(self, code: Any, student: Any) -> bool:
@@ -332,7 +337,7 @@ class Runner:
         self.session.install(w.settings, w.twin, a, b)
         self._built_generation = w.generation
         self.busy = ""
-        self.note = ""
+        self.note, self._note_after_build = self._note_after_build, ""
         self._publish()
         self.on_frame()
 

@@ -268,19 +268,26 @@ def test_forged_values_are_refused_without_a_traceback(server, browser):
     """A browser that sends values the page never offered: a file path as the scenario, a knob
     far outside its range, a knob value that is not a number."""
     ctx, page, rec = _open(browser, server["url"])
+    # what a hand-made websocket message would do: the widget reports a value of our choosing
     forge = """([css, event, value]) => {
-        const vm = document.querySelector(css).__vue__;
+        let vm = document.querySelector(css).__vue__;
+        while (vm && !["v-select", "v-slider"].includes(vm.$options.name)) vm = vm.$parent;
         vm.$emit(event, value);
     }"""
+    page.evaluate(forge, [".js-scenario", "input", "../../../etc/passwd"])
     page.evaluate(forge, [".js-scenario", "change", "../../../etc/passwd"])
     expect(page.locator(".js-note")).to_contain_text("Ignored a value", timeout=30_000)
-    page.evaluate(forge, [".js-knob-sharing .js-slider", "change", "not a number"])
-    page.evaluate(forge, [".js-knob-deletion-sharing .js-slider", "change", 40.0])
-    # the out-of-range value is clamped to the slider's end, never used as given
-    expect(page.locator(".js-knob-deletion-sharing .js-knob-label")).to_contain_text(
-        ": 100%", timeout=60_000)
+    # the world is still the classroom one (its question is shown), day 0, nothing loaded
+    expect(page.locator(".js-question").first).to_contain_text("Classroom size")
+    ctx.close()
+    # knob values forged into a link: out of range (clamped), not offered, not a number
+    ctx, page, rec = _open_link(browser, server["url"] + (
+        "?scenario=classroom&set=registry.deletion_sharing=40&set=registry.matching=../../x"
+        "&set=registry.sharing=NaN&set=population.individuals=123456789&day=0"))
+    expect(page.locator(".js-note")).to_contain_text("registry.matching", timeout=30_000)
+    expect(page.locator(".js-knob-deletion-sharing .js-knob-label")).to_contain_text(": 100%")
     expect(page.locator(".js-knob-sharing .js-knob-label")).to_contain_text(": 80%")
-    expect(page.locator(".js-scenario")).to_contain_text("classroom")
+    expect(page.locator(".js-knob-people .js-knob-label")).to_contain_text(": 10,000")
     body = page.locator("body").inner_text()
     assert "Traceback" not in body and "passwd" not in body and "Error" not in body
     log = server["log"].read_text()

@@ -116,7 +116,7 @@ def test_app_command_passes_options(monkeypatch):
                         lambda name, *a: object() if name == "simulation.viz.app" else real(name, *a))
     r = runner.invoke(app, ["app", "--port", "9000", "--scenario", "classroom"])
     assert r.exit_code == 0, r.output
-    assert calls == {"port": 9000, "host": "127.0.0.1", "scenario": "classroom"}
+    assert calls == {"port": 9000, "host": "127.0.0.1", "scenario": "classroom", "max_sessions": 60}
 
 
 def test_display_names_are_stable_and_distinct():
