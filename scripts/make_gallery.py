@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from simulation import load_scenario, run  # noqa: E402
-from simulation.cli import scenario_purpose  # noqa: E402
+from simulation.scenario.catalogue import scenario_purpose  # noqa: E402
 from simulation.viz.figures import RUN_FIGURES, plot_dir  # noqa: E402
 from simulation.viz.report import compact_png, write_report  # noqa: E402
 

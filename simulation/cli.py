@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import math
 import sys
-import tomllib
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +17,8 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from simulation.errors import ScenarioError
+from simulation.headline import HEADLINE
+from simulation.scenario.catalogue import SCENARIO_DIR, resolve_scenario_path, scenario_purpose
 
 app = typer.Typer(
     name="joint-sanctions",
@@ -28,32 +29,6 @@ app = typer.Typer(
 )
 console = Console()
 err_console = Console(stderr=True)
-
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
-
-HEADLINE = (
-    ("compliance_rate", "Judgments complied with", "share"),
-    ("on_time_compliance_rate", "  of which on time", "share"),
-    ("listed_stock_end", "Listed at end (court blacklist)", "subjects"),
-    ("sanctions", "Sanctions (service denials)", "events"),
-    ("wrongful_sanctions", "  wrongful", "events"),
-    ("wrongful_sanctions.name_collision", "    name collision", "events"),
-    ("wrongful_sanctions.id_error", "    identifier error", "events"),
-    ("wrongful_sanctions.stale_record", "    stale record", "events"),
-    ("wrongful_sanctions.stale_representative", "    stale representative link", "events"),
-    ("wrongful_sanctions.listed_at_source", "    listed at source", "events"),
-    ("wrongful_people", "People wrongly sanctioned", "subjects"),
-    ("wrongful_sanction_days", "Wrongful sanction-days", "subject-days"),
-    ("missed_sanctions", "Missed sanctions", "events"),
-    ("sanction_precision", "Precision of sanctioning", "share"),
-    ("sanction_recall", "Recall of sanctioning", "share"),
-    ("appeals_filed", "Appeals filed", "cases"),
-    ("appeals_upheld", "Appeals upheld", "cases"),
-    ("mean_days_to_remedy", "Mean days to remedy", "days"),
-    ("ineligible_rewards", "Rewards to the ineligible", "events"),
-    ("legitimacy_mean", "Mean legitimacy at end", "0-1"),
-)
-
 
 def fail(exc: ScenarioError) -> None:
     """Print a user error and exit with status 2."""
@@ -79,15 +54,6 @@ def headline_table(summary: dict[str, float], title: str) -> RichTable:
             text = f"{value:,.0f}"
         table.add_row(label, text, unit)
     return table
-
-
-def resolve_scenario_path(name: str) -> Path:
-    """A path as given, or the name of a shipped scenario (with or without .toml)."""
-    path = Path(name)
-    if path.exists() or path.suffix == ".toml" and path.parent != Path("."):
-        return path
-    shipped = SCENARIO_DIR / (name if name.endswith(".toml") else f"{name}.toml")
-    return shipped if shipped.exists() else path
 
 
 @app.command()
@@ -158,17 +124,6 @@ def schema() -> None:
     from simulation.scenario import json_schema
 
     sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
-
-
-def scenario_purpose(path: Path) -> str:
-    """The first comment line of a scenario file: the question it answers."""
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("#"):
-            return line.lstrip("# ").strip()
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8")).get("description", "")
-    except tomllib.TOMLDecodeError:
-        return ""
 
 
 @app.command()

@@ -22,7 +22,9 @@ import pandas as pd
 from simulation.errors import ScenarioError
 from simulation.metrics import summarise
 from simulation.model import JointSanctionsModel
-from simulation.scenario import Scenario, load_scenario, to_toml
+from simulation.scenario.loading import build_scenario, load_scenario
+from simulation.scenario.schema import Scenario
+from simulation.scenario.writing import to_toml
 
 PACKAGES = ("mesa", "numpy", "pandas", "pyarrow", "pydantic", "matplotlib")
 
@@ -108,7 +110,6 @@ def run(scenario: Scenario | str | Path, *, seed: int | None = None, days: int |
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario, overrides)
     elif overrides:
-        from simulation.scenario import build_scenario
         scenario = build_scenario(scenario.model_dump(mode="json"), overrides)
     updates: dict[str, Any] = {}
     if seed is not None:
@@ -116,7 +117,6 @@ def run(scenario: Scenario | str | Path, *, seed: int | None = None, days: int |
     if days is not None:
         updates["days"] = int(days)
     if updates:
-        from simulation.scenario import build_scenario
         scenario = build_scenario(scenario.model_dump(mode="json"), updates)
     start = time.perf_counter()
     model = JointSanctionsModel(scenario)

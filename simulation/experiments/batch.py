@@ -40,7 +40,7 @@ def kwarg_to_dotted(name: str) -> str:
 
 
 def _summary_metrics() -> list[str]:
-    from simulation.cli import HEADLINE
+    from simulation.headline import HEADLINE
 
     return ["judgments", *[k for k, _, _ in HEADLINE]]
 
@@ -63,7 +63,7 @@ class BatchModel(JointSanctionsModel):
         if isinstance(scenario, Scenario):
             spec = build_scenario(scenario.model_dump(mode="json"), dotted) if dotted else scenario
         else:
-            from simulation.cli import resolve_scenario_path
+            from simulation.scenario.catalogue import resolve_scenario_path
 
             spec = load_scenario(resolve_scenario_path(str(scenario)), dotted)
         if seed is None:

@@ -33,7 +33,7 @@ FIGURE_METRICS = ("wrongful_sanction_days", "wrongful_sanctions", "wrongful_peop
 
 def headline() -> list[tuple[str, str, str]]:
     """(metric, label, unit) of the headline metrics, as the ``run`` command prints them."""
-    from simulation.cli import HEADLINE
+    from simulation.headline import HEADLINE
 
     out = []
     for key, label, unit in HEADLINE:
@@ -46,7 +46,7 @@ def headline() -> list[tuple[str, str, str]]:
 def _resolve(scenario: str | Path | Scenario) -> tuple[dict[str, Any], str]:
     if isinstance(scenario, Scenario):
         return scenario.model_dump(mode="json"), scenario.name
-    from simulation.cli import resolve_scenario_path
+    from simulation.scenario.catalogue import resolve_scenario_path
 
     path = resolve_scenario_path(str(scenario))
     spec = load_scenario(path)  # validates, and names unnamed files after their stem

@@ -55,9 +55,9 @@ def ema_model(scenario: str | Path, uncertainties: Mapping[str, Any], outcomes: 
         )
     except ImportError as exc:
         raise ImportError("the EMA adapter needs ema_workbench: pip install -e '.[ema]'") from exc
-    from simulation.cli import resolve_scenario_path
     from simulation.experiments.spec import _is_integer_field
     from simulation.scenario import load_scenario
+    from simulation.scenario.catalogue import resolve_scenario_path
 
     path = str(resolve_scenario_path(str(scenario)))
     extra = dict(fixed or {})

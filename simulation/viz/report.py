@@ -46,7 +46,7 @@ def _fmt(value: Any, unit: str) -> str:
 
 def headline_rows(summary: dict[str, float]) -> list[tuple[str, str, str, int]]:
     """(label, formatted value, unit, indent level) for the report's headline table."""
-    from simulation.cli import HEADLINE
+    from simulation.headline import HEADLINE
 
     rows = []
     for key, text, unit in HEADLINE:
@@ -57,7 +57,7 @@ def headline_rows(summary: dict[str, float]) -> list[tuple[str, str, str, int]]:
 
 def scenario_question(run: RunData) -> tuple[str, str]:
     """(question, description): the shipped scenario's first comment line, and its description."""
-    from simulation.cli import SCENARIO_DIR, scenario_purpose
+    from simulation.scenario.catalogue import SCENARIO_DIR, scenario_purpose
 
     description = ""
     try:

@@ -1,4 +1,4 @@
-"""Scenario files: every parameter defined once, with its unit, range, default and source.
+"""Scenario schema: every parameter defined once, with its unit, range, default and source.
 
 A scenario is a TOML file validated by the pydantic models below (unknown keys rejected). Global
 sections (`courts`, `registry`, `appeals`, `behaviour`, `firms`) hold defaults; `agencies.<name>`,
@@ -7,21 +7,18 @@ platform, bilateral links and several local pilots side by side.
 
 Precedence, most specific first: link > consuming agency > source's jurisdiction > global.
 A global ``registry.*`` or ``appeals.*`` value set with ``--set`` (or by a sweep) replaces every
-per-agency, per-link and per-jurisdiction value of that knob (see :func:`apply_overrides`).
+per-agency, per-link and per-jurisdiction value of that knob (see
+:func:`simulation.scenario.overrides.apply_overrides`).
 """
 
 from __future__ import annotations
 
 import copy
 import difflib
-import tomllib
 from enum import StrEnum
-from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
-
-from simulation.errors import ScenarioError
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 ASSUMPTION = "assumption"
 
@@ -536,20 +533,20 @@ class Scenario(Strict):
         names = self.population.names()
         for key in self.jurisdictions:
             if key not in names:
-                raise ValueError(_unknown("jurisdictions", key, names))
+                raise ValueError(describe_unknown("jurisdictions", key, names))
         lists = {"court_blacklist"} | {
             f"{n}_blacklist" for n, a in self.agencies.items() if a.own_blacklist
         }
         for aname, agency in self.agencies.items():
             if agency.jurisdiction is not None and agency.jurisdiction not in names:
                 raise ValueError(
-                    f"agencies.{aname}.jurisdiction: " + _unknown("jurisdiction",
+                    f"agencies.{aname}.jurisdiction: " + describe_unknown("jurisdiction",
                                                                    agency.jurisdiction, names)
                 )
             for lst in agency.consumes:
                 if lst not in lists:
                     raise ValueError(
-                        f"agencies.{aname}.consumes: " + _unknown("list", lst, sorted(lists))
+                        f"agencies.{aname}.consumes: " + describe_unknown("list", lst, sorted(lists))
                     )
         nodes = set(self.agencies) | {f"court:{n}" for n in names} | {"platform"} | {
             f"platform:{n}" for n in names
@@ -557,7 +554,7 @@ class Scenario(Strict):
         for i, link in enumerate(self.links):
             for end in (link.source, link.to):
                 if end not in nodes:
-                    raise ValueError(f"links[{i}]: " + _unknown("node", end, sorted(nodes)))
+                    raise ValueError(f"links[{i}]: " + describe_unknown("node", end, sorted(nodes)))
         return self
 
     def active_agencies(self) -> dict[str, Agency]:
@@ -565,226 +562,11 @@ class Scenario(Strict):
         return {n: a for n, a in self.agencies.items() if a.enabled}
 
 
-def _unknown(what: str, value: str, valid: list[str] | set[str]) -> str:
+def describe_unknown(what: str, value: str, valid: list[str] | set[str]) -> str:
+    """``unknown <what> '<value>'``, a did-you-mean hint and the valid names."""
     close = difflib.get_close_matches(value, list(valid), n=1)
     hint = f"; did you mean '{close[0]}'?" if close else ""
     return f"unknown {what} '{value}'{hint} (valid: {', '.join(sorted(valid))})"
-
-
-# --------------------------------------------------------------------------- loading
-
-GLOBAL_SECTIONS_SPREAD = ("registry", "appeals")
-SHIPPED_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
-
-
-def parse_value(text: str) -> Any:
-    """Parse a ``--set`` value as TOML (numbers, booleans, lists, quoted strings) or a bare word."""
-    try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
-        return text
-
-
-def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
-    keys = dotted.split(".")
-    node = data
-    for key in keys[:-1]:
-        nxt = node.get(key)
-        if nxt is None:
-            nxt = node[key] = {}
-        if not isinstance(nxt, dict):
-            raise ScenarioError(f"'{key}' is not a section", field=dotted)
-        node = nxt
-    node[keys[-1]] = value
-
-
-def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """Return a copy of raw scenario data with dotted overrides applied.
-
-    A global ``registry.X`` or ``appeals.X`` override also removes X from every agency, link and
-    jurisdiction, so that the knob means the same thing everywhere in that run.
-    """
-    data = copy.deepcopy(data)
-    for dotted, value in overrides.items():
-        keys = dotted.split(".")
-        if not all(keys):
-            raise ScenarioError("empty part in dotted name", field=dotted)
-        if len(keys) == 2 and keys[0] in GLOBAL_SECTIONS_SPREAD:
-            section, knob = keys
-            for juris in (data.get("jurisdictions") or {}).values():
-                if isinstance(juris, dict):
-                    (juris.get(section) or {}).pop(knob, None)
-            if section == "registry":
-                for agency in (data.get("agencies") or {}).values():
-                    if isinstance(agency, dict):
-                        agency.pop(knob, None)
-                for link in data.get("links") or []:
-                    if isinstance(link, dict):
-                        link.pop(knob, None)
-        _set_dotted(data, dotted, value)
-    return data
-
-
-def parse_set_options(items: list[str] | None) -> dict[str, Any]:
-    """Turn ``["a.b=1", ...]`` into ``{"a.b": 1}``; bad syntax is a ScenarioError."""
-    out: dict[str, Any] = {}
-    for item in items or []:
-        if "=" not in item:
-            raise ScenarioError(f"'{item}' is not of the form dotted.name=value", field="--set")
-        key, _, value = item.partition("=")
-        key = key.strip()
-        if not key or any(not part for part in key.split(".")):
-            raise ScenarioError(f"'{item}' has an empty name", field="--set")
-        out[key] = parse_value(value.strip())
-    return out
-
-
-def _field_path(loc: tuple[Any, ...]) -> str:
-    return ".".join(str(p) for p in loc)
-
-
-def _explain(err: dict[str, Any], data: dict[str, Any]) -> str:
-    loc = err["loc"]
-    if err["type"] == "extra_forbidden":
-        parent = _model_at(loc[:-1])
-        valid = sorted(parent.model_fields) if parent else []
-        return _unknown("key", str(loc[-1]), valid)
-    msg = err["msg"]
-    if "input" in err and err["type"] != "missing":
-        msg += f" (got {err['input']!r})"
-    return msg
-
-
-def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    """The pydantic model that a validation location points into, for key suggestions."""
-    model: type[BaseModel] = Scenario
-    i = 0
-    while i < len(loc):
-        key = loc[i]
-        if model is Scenario and key == "agencies":
-            model = Agency
-            i += 2
-            continue
-        if model is Scenario and key == "jurisdictions":
-            model = JurisdictionOverride
-            i += 2
-            continue
-        if model is Scenario and key == "links":
-            model = Link
-            i += 2
-            continue
-        field = model.model_fields.get(str(key))
-        if field is None:
-            return None
-        ann = field.annotation
-        inner = getattr(ann, "__args__", None)
-        candidates = [ann, *(inner or ())]
-        sub = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
-        if sub is None:
-            return None
-        model = sub
-        i += 1
-    return model
-
-
-def build_scenario(
-    data: dict[str, Any], overrides: dict[str, Any] | None = None, *, file: str | None = None
-) -> Scenario:
-    """Validate raw data (plus dotted overrides) into a Scenario, merging the agency roster."""
-    data = apply_overrides(data, overrides or {})
-    agencies_in = data.get("agencies")
-    if agencies_in is not None and not isinstance(agencies_in, dict):
-        raise ScenarioError("must be a table of agencies keyed by name", file=file,
-                            field="agencies")
-    roster = default_agencies()
-    for name, spec in (agencies_in or {}).items():
-        if not isinstance(spec, dict):
-            raise ScenarioError("must be a table", file=file, field=f"agencies.{name}")
-        roster[name] = {**roster.get(name, {}), **spec}
-    data["agencies"] = roster
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        field = _field_path(err["loc"])
-        reason = _explain(err, data)
-        if err["type"] == "value_error":
-            reason = reason.removeprefix("Value error, ")
-        # Blame the override, not the file, when the bad value came from --set (or a sweep).
-        culprit = next((k for k in (overrides or {}) if field == k or field.startswith(k + ".")),
-                       None)
-        if culprit is not None:
-            file = f"override {culprit}={(overrides or {})[culprit]!r}"
-        raise ScenarioError(reason, file=file, field=field or None) from None
-
-
-def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
-    """Read, override and validate a scenario TOML file; errors are ScenarioError."""
-    path = Path(path)
-    shipped = SHIPPED_SCENARIOS / (path.name if path.suffix == ".toml" else f"{path.name}.toml")
-    if not path.exists() and path.parent == Path(".") and shipped.exists():
-        path = shipped  # a shipped scenario by name, e.g. "classroom"
-    if not path.exists():
-        raise ScenarioError("no such file (shipped scenarios: joint-sanctions scenarios)",
-                            file=str(path))
-    if path.is_dir():
-        raise ScenarioError("is a folder, not a scenario file", file=str(path))
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"not valid TOML: {exc}", file=str(path)) from None
-    except UnicodeDecodeError:
-        raise ScenarioError("not a text file", file=str(path)) from None
-    data.setdefault("name", path.stem)
-    return build_scenario(data, overrides, file=str(path))
-
-
-# --------------------------------------------------------------------------- writing
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-        return f'"{escaped}"'
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
-    raise TypeError(f"cannot write {type(value).__name__} to TOML")
-
-
-def _key(key: str) -> str:
-    return key if key.replace("_", "").replace("-", "").isalnum() else _toml_value(key)
-
-
-def _write_table(lines: list[str], prefix: str, table: dict[str, Any]) -> None:
-    scalars = {k: v for k, v in table.items() if v is not None and not isinstance(v, dict)}
-    tables = {k: v for k, v in table.items() if isinstance(v, dict)}
-    if prefix and (scalars or not tables):
-        lines.append(f"\n[{prefix}]")
-    for k, v in scalars.items():
-        if isinstance(v, list) and v and isinstance(v[0], dict):
-            continue
-        lines.append(f"{_key(k)} = {_toml_value(v)}")
-    for k, v in tables.items():
-        _write_table(lines, f"{prefix}.{_key(k)}" if prefix else _key(k), v)
-
-
-def to_toml(scenario: Scenario) -> str:
-    """Write a fully resolved scenario (defaults included) as TOML that loads back identically."""
-    data = scenario.model_dump(mode="json", exclude_none=True)
-    links = data.pop("links", [])
-    lines = ["# Fully resolved scenario, written by joint-sanctions; rerunnable as is."]
-    _write_table(lines, "", data)
-    for link in links:
-        lines.append("\n[[links]]")
-        for k, v in link.items():
-            lines.append(f"{_key(k)} = {_toml_value(v)}")
-    return "\n".join(lines) + "\n"
 
 
 def json_schema() -> dict[str, Any]:
