@@ -25,6 +25,7 @@ from simulation.registry import (
     NEVER,
     PERSON,
     RED,
+    CopyView,
     MatchIndex,
 )
 
@@ -179,7 +180,8 @@ class Court(mesa.Agent):
         for kind, pop in ((PERSON, m.people), (FIRM, m.firms)):
             sel = rows[cases.subject_kind[rows] == kind]
             pop.case[cases.subject[sel]] = -1
-        still = np.isin(m.cases.status[self.open_cases], OPEN_STATUSES)
+        status = m.cases.status[self.open_cases]
+        still = (status == PENDING) | (status == LISTED)  # OPEN_STATUSES, without np.isin's cost
         self.open_cases = self.open_cases[still]
 
     def _list(self, case_rows: np.ndarray, t: int, reason: int, wrongful: bool) -> None:
@@ -240,15 +242,15 @@ class Platform(mesa.Agent):
     def __init__(self, model: JointSanctionsModel, node: int):
         super().__init__(model)
         self.node = node
+        self.copy = CopyView(model.registry, node, range(len(model.registry.list_names)))
 
     def step(self) -> None:
         """Record how far this platform's copy has drifted from the sources."""
         m = self.model
         name = m.registry.nodes[self.node].name
-        present = m.registry.present(self.node, m.day)
-        m.counters.set(f"copy_size.{name}", m.day, int(present.sum()))
-        stale = present & (m.registry.records.deleted_day[: present.size] <= m.day)
-        m.counters.set(f"copy_stale.{name}", m.day, int(stale.sum()))
+        self.copy.refresh(m.day)
+        m.counters.set(f"copy_size.{name}", m.day, self.copy.rows.size)
+        m.counters.set(f"copy_stale.{name}", m.day, self.copy.stale(m.day))
 
 
 class Agency(mesa.Agent):
@@ -284,7 +286,12 @@ class Agency(mesa.Agent):
         levels = propensity_levels(model.config.population.service_propensity_shape)
         self.sampler = UserSampler(pop.propensity_class[lo:hi], levels, int(lo), eligible)
         self.population_served = self.sampler.population
-        self.index: MatchIndex | None = None
+        self.index = MatchIndex(model.registry, node, self.black_list_ids, self.rule,
+                                self.serves_firms, model.config.firms.representatives_sanctioned,
+                                model.n_jurisdictions)
+        self.red_index = None if self.red_list is None else MatchIndex(
+            model.registry, node, [self.red_list], self.rule, self.serves_firms, False,
+            model.n_jurisdictions)
 
     def step(self) -> None:
         """Originate own listings, admit to the redlist, then serve today's users."""
@@ -293,12 +300,9 @@ class Agency(mesa.Agent):
         self._own_expiries(t)
         if self.config.own_blacklist is not None:
             self._originate(t)
-        rows = m.present_rows(self.node, t, self.black_list_ids)
-        self.index = MatchIndex(m.registry, self.node, rows, self.rule, self.serves_firms,
-                                m.config.firms.representatives_sanctioned, m.n_jurisdictions)
-        m.counters.set(f"copy_size.{self.name}", t, rows.size)
-        m.counters.set(f"copy_stale.{self.name}", t,
-                       int((m.registry.records.deleted_day[rows] <= t).sum()))
+        self.index.update(t)
+        m.counters.set(f"copy_size.{self.name}", t, self.index.rows.size)
+        m.counters.set(f"copy_stale.{self.name}", t, self.index.copy.stale(t))
         if self.config.redlist is not None:
             self._admit_redlist(t)
         users = self._draw_users(t)
@@ -361,7 +365,7 @@ class Agency(mesa.Agent):
         if count == 0:
             return
         cands = np.unique(self.sampler.draw(rng, count))
-        if red.checks_blacklists and self.index is not None:
+        if red.checks_blacklists:
             names = None if self.serves_firms else m.people.name[cands]
             juris = None if self.serves_firms else m.people.jurisdiction[cands]
             pos, _, _ = self.index.pairs(cands, names, juris)

@@ -39,7 +39,6 @@ from simulation.registry import (
     NEVER,
     PERSON,
     RED,
-    MatchIndex,
     Registry,
     expand_matches,
 )
@@ -134,13 +133,6 @@ class JointSanctionsModel(mesa.Model):
         """Mean legitimacy over individuals (the jurisdiction penalty is not clipped here)."""
         n = self.people.n
         return (self.legitimacy_sum - float(self.juris_penalty @ self.juris_people)) / n
-
-    def present_rows(self, node: int, day: int, list_ids: np.ndarray) -> np.ndarray:
-        """Rows of the black records of these lists held in ``node``'s copy today."""
-        reg = self.registry
-        mask = reg.present(node, day)
-        mask &= np.isin(reg.records.list_id[: reg.records.n], list_ids)
-        return np.flatnonzero(mask)
 
     def expiring_today(self, node: int, day: int) -> np.ndarray:
         """Records of ``node`` whose term ends today and are still active at source."""
@@ -497,11 +489,9 @@ class JointSanctionsModel(mesa.Model):
 
     def _rewards(self, agency: Agency, users: np.ndarray, t: int) -> None:
         """Redlist rewards at service time, classified: eligible, or why not."""
-        m_rows = self.present_rows(agency.node, t, np.asarray([agency.red_list]))
-        if m_rows.size == 0:
+        index = agency.red_index.update(t)
+        if index.rows.size == 0:
             return
-        index = MatchIndex(self.registry, agency.node, m_rows, agency.rule, agency.serves_firms,
-                           False, self.n_jurisdictions)
         names = None if agency.serves_firms else self.people.name[users]
         juris = None if agency.serves_firms else self.people.jurisdiction[users]
         pos, rows, via = index.pairs(users, names, juris)

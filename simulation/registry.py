@@ -92,6 +92,12 @@ class Registry:
         self.deleted = np.full((n_nodes, cap), NEVER, dtype=np.int32)
         self.id_lost = np.zeros((n_nodes, cap), dtype=bool)
         self.records.on_grow(self._grow_copies)
+        # accepts[node, list_id]: whether the node's copy takes records of that list.
+        self.accepts = np.zeros((n_nodes, max(len(list_names), 1)), dtype=bool)
+        for n in nodes:
+            self.accepts[n.index, sorted(n.consumes)] = True
+            if n.kind == "platform":
+                self.accepts[n.index] = True
 
     def _grow_copies(self, cap: int) -> None:
         n = self.arrive.shape[1]
@@ -120,8 +126,7 @@ class Registry:
                 continue
             # Three uniforms per record and link whatever the parameters (common random numbers).
             u = rng.random((3, rows.size))
-            accepts = np.isin(self.records.list_id[rows], list(dest.consumes)) \
-                if dest.kind != "platform" else np.ones(rows.size, dtype=bool)
+            accepts = self.accepts[link.to, self.records.list_id[rows]]
             ok = accepts & (u[0] < link.sharing)
             if not ok.any():
                 continue
@@ -211,57 +216,167 @@ def expand_matches(sorted_keys: np.ndarray, sorted_rows: np.ndarray,
     return pos, rows
 
 
+class CopyView:
+    """The records of some lists held in one node's copy, kept up to date as they come and go.
+
+    A record's arrival day at every node is fixed when it is sent (at creation), so a view
+    notes each new record once (pending until it arrives, or dropped if it never will) and,
+    each day, checks only the records it holds for departure (deletion arrived, or local
+    expiry): no pass over every record ever created. ``refresh(day)`` may be called any number
+    of times a day and returns what arrived and what left since the last call.
+    """
+
+    def __init__(self, registry: Registry, node: int, list_ids: np.ndarray | list[int]):
+        self.registry = registry
+        self.node = node
+        self.accepts = np.zeros(max(len(registry.list_names), 1), dtype=bool)
+        self.accepts[np.asarray(list_ids, dtype=np.int64)] = True
+        self.local_expiry = registry.nodes[node].local_expiry
+        self.seen = 0  # records looked at so far (rows below this are held, pending or never)
+        self.pending = np.empty(0, dtype=np.int64)
+        self.pending_day = np.empty(0, dtype=np.int64)
+        self.rows = np.empty(0, dtype=np.int64)  # held today, in no particular order
+
+    def _still_held(self, rows: np.ndarray, day: int) -> np.ndarray:
+        keep = self.registry.deleted[self.node, rows] > day
+        if self.local_expiry:
+            keep &= self.registry.records.expiry_day[rows] > day
+        return keep
+
+    def refresh(self, day: int) -> tuple[np.ndarray, np.ndarray]:
+        """Bring the view to ``day``; returns (rows that arrived, rows that left)."""
+        reg = self.registry
+        n = reg.records.n
+        if n > self.seen:
+            new = np.arange(self.seen, n, dtype=np.int64)
+            self.seen = n
+            new = new[self.accepts[reg.records.list_id[new]]]
+            when = reg.arrive[self.node, new]
+            sent = when != NEVER
+            self.pending = np.concatenate([self.pending, new[sent]])
+            self.pending_day = np.concatenate([self.pending_day, when[sent].astype(np.int64)])
+        left = self.rows
+        if self.rows.size:
+            keep = self._still_held(self.rows, day)
+            left = self.rows[~keep]
+            self.rows = self.rows[keep]
+        arrived = self.pending[:0]
+        if self.pending.size:
+            due = self.pending_day <= day
+            if due.any():
+                arrived = self.pending[due]
+                self.pending, self.pending_day = self.pending[~due], self.pending_day[~due]
+                arrived = arrived[self._still_held(arrived, day)]
+                self.rows = np.concatenate([self.rows, arrived])
+        return arrived, left
+
+    def stale(self, day: int) -> int:
+        """How many held records are already deleted at their source on ``day``."""
+        return int((self.registry.records.deleted_day[self.rows] <= day).sum())
+
+
 class MatchIndex:
-    """One day's lookup keys of one copy under one matching rule.
+    """The lookup keys of one copy under one matching rule, maintained as records come and go.
 
     Person-facing: records are keyed by ID (``via_id``) or by name (optionally name and
-    jurisdiction). Firm-facing: by credit code. Built once per agency per day.
+    jurisdiction). Firm-facing: by credit code. Each key set is one sorted array of
+    ``key << ROW_BITS | row``, so matches come out by key and then by record, and a day's
+    arrivals and departures are inserted and removed in place (``update``), never rebuilt.
     """
 
     VIA_ID, VIA_NAME = 1, 2
+    NAME_BITS = 27  # name ids < 2^27 (distinct_names <= 10^8); IDs < 2^26 (individuals <= 5 x 10^7)
 
-    def __init__(self, registry: Registry, node: int, rows: np.ndarray, rule: str,
+    def __init__(self, registry: Registry, node: int, list_ids: np.ndarray | list[int], rule: str,
                  serves_firms: bool, reps_sanctioned: bool, n_jurisdictions: int):
-        rec = registry.records
+        self.registry = registry
+        self.node = node
         self.rule = rule
         self.n_j = n_jurisdictions
+        self.serves_firms = serves_firms
+        self.reps_sanctioned = reps_sanctioned
+        self.copy = CopyView(registry, node, list_ids)
+        key_bits = self.NAME_BITS + (max(n_jurisdictions - 1, 1).bit_length()
+                                     if rule == "name_jurisdiction" else 0)
+        self.row_bits = 62 - key_bits
+        self.id_index = np.empty(0, dtype=np.int64)
+        self.name_index = np.empty(0, dtype=np.int64)
+        self._split()
+
+    @property
+    def rows(self) -> np.ndarray:
+        """Rows held in the copy today (every kind of record, in no particular order)."""
+        return self.copy.rows
+
+    def update(self, day: int) -> MatchIndex:
+        """Bring the index to ``day``: add the records that arrived, drop those that left."""
+        arrived, left = self.copy.refresh(day)
+        if arrived.size == 0 and left.size == 0:
+            return self
+        if left.size:
+            id_c, name_c = self._composite(left)
+            self.id_index = _remove(self.id_index, id_c)
+            self.name_index = _remove(self.name_index, name_c)
+        if arrived.size:
+            id_c, name_c = self._composite(arrived)
+            self.id_index = _insert(self.id_index, id_c)
+            self.name_index = _insert(self.name_index, name_c)
+        self._split()
+        return self
+
+    def name_keys_of(self, names: np.ndarray, jurisdictions: np.ndarray | None) -> np.ndarray:
+        """The name key of names (and jurisdictions, under ``name_jurisdiction``)."""
+        q = names.astype(np.int64)
+        if self.rule == "name_jurisdiction":
+            q = q * self.n_j + jurisdictions
+        return q
+
+    def _composite(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Sorted ``key << ROW_BITS | row`` of these records, for the ID and the name index."""
+        rec = self.registry.records
         kinds = rec.subject_kind[rows]
-        if serves_firms:
+        if self.serves_firms:
             rows = rows[kinds == FIRM]
             keys = rec.entered_id[rows]
             ok = keys >= 0
-            self.id_keys, self.id_rows = _sorted(keys[ok], rows[ok])
-            self.name_keys = self.name_rows = np.empty(0, dtype=np.int64)
-            return
-        if not reps_sanctioned:
+            return self._pack(keys[ok], rows[ok]), np.empty(0, dtype=np.int64)
+        if not self.reps_sanctioned:
             rows = rows[kinds == PERSON]
             kinds = rec.subject_kind[rows]
         is_person = kinds == PERSON
         ids = np.where(is_person, rec.entered_id[rows], rec.rep_entered_id[rows])
-        names = np.where(is_person, rec.name[rows], rec.rep_name[rows]).astype(np.int64)
-        lost = registry.id_lost[node, rows]
+        names = np.where(is_person, rec.name[rows], rec.rep_name[rows])
+        lost = self.registry.id_lost[self.node, rows]
         has_id = (ids != ID_MISSING) & ~lost
-        if rule == "id":
+        if self.rule == "id":
             by_id, by_name = has_id, np.zeros(rows.size, dtype=bool)
-        elif rule == "id_else_name":
+        elif self.rule == "id_else_name":
             by_id, by_name = has_id, ~has_id
         else:
             by_id, by_name = np.zeros(rows.size, dtype=bool), np.ones(rows.size, dtype=bool)
-        if rule == "name_jurisdiction":
-            names = names * n_jurisdictions + rec.jurisdiction[rows]
         valid_id = by_id & (ids >= 0)
-        self.id_keys, self.id_rows = _sorted(ids[valid_id], rows[valid_id])
-        self.name_keys, self.name_rows = _sorted(names[by_name], rows[by_name])
+        name_keys = self.name_keys_of(names[by_name], rec.jurisdiction[rows[by_name]])
+        return self._pack(ids[valid_id], rows[valid_id]), self._pack(name_keys, rows[by_name])
+
+    def _pack(self, keys: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        keys = keys.astype(np.int64)
+        if keys.size and (keys.min() < 0 or keys.max() >> (62 - self.row_bits)
+                          or rows.max() >> self.row_bits):
+            raise ValueError("match key or record number out of range of the packed index")
+        return np.sort((keys << self.row_bits) | rows.astype(np.int64))
+
+    def _split(self) -> None:
+        mask = (1 << self.row_bits) - 1
+        self.id_keys, self.id_rows = self.id_index >> self.row_bits, self.id_index & mask
+        self.name_keys, self.name_rows = self.name_index >> self.row_bits, self.name_index & mask
 
     def pairs(self, ids: np.ndarray, names: np.ndarray | None,
               jurisdictions: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Match users: returns (user position, record, via) for every matching record."""
         p1, r1 = expand_matches(self.id_keys, self.id_rows, ids)
         if names is not None and self.name_keys.size:
-            q = names.astype(np.int64)
-            if self.rule == "name_jurisdiction":
-                q = q * self.n_j + jurisdictions
-            p2, r2 = expand_matches(self.name_keys, self.name_rows, q)
+            p2, r2 = expand_matches(self.name_keys, self.name_rows,
+                                    self.name_keys_of(names, jurisdictions))
         else:
             p2 = r2 = np.empty(0, dtype=np.int64)
         via = np.concatenate([np.full(p1.size, self.VIA_ID, dtype=np.int8),
@@ -269,6 +384,15 @@ class MatchIndex:
         return np.concatenate([p1, p2]), np.concatenate([r1, r2]), via
 
 
-def _sorted(keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    order = np.argsort(keys, kind="stable")
-    return keys[order].astype(np.int64), rows[order].astype(np.int64)
+def _insert(index: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Insert sorted values into a sorted array, keeping it sorted."""
+    if values.size == 0:
+        return index
+    return np.insert(index, np.searchsorted(index, values), values)
+
+
+def _remove(index: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Remove values (each present once) from a sorted array."""
+    if values.size == 0:
+        return index
+    return np.delete(index, np.searchsorted(index, values))
