@@ -74,7 +74,9 @@ class BatchModel(JointSanctionsModel):
             raise ScenarioError(f"must be a whole number or None (got {seed!r})", field="seed")
         super().__init__(spec, seed=int(seed))
         self._summary: dict[str, float] | None = None
-        reporters: dict[str, Any] = {"day": lambda m: m.day}
+        # The seed actually used, so that rows of batch_run(rng=[None, ...]) or iterations=N,
+        # where Mesa records only rng=None, can be reproduced (model data overrides the kwargs).
+        reporters: dict[str, Any] = {"day": lambda m: m.day, "seed": lambda m: m.seed}
         for key in DAILY:
             reporters[key] = lambda m, k=key: m._daily(k)
         for key in _summary_metrics():

@@ -23,7 +23,11 @@ def _fmt(value: float, unit: str = "") -> str:
 
 
 def sweep(
-    sweep_file: Annotated[Path, typer.Argument(help="Sweep TOML file (see sweeps/).")],
+    sweep_file: Annotated[Path, typer.Argument(
+        help="Sweep TOML file (see sweeps/), or 'rerun' followed by a sweep folder and a run_id.")],
+    rerun_args: Annotated[list[str] | None, typer.Argument(
+        help="With 'rerun': the sweep folder and the run_id of the row to run again.",
+        show_default=False)] = None,
     out: Annotated[Path | None, typer.Option(
         help="Output folder (default results/sweeps/<name>/<timestamp>/).")] = None,
     workers: Annotated[int | None, typer.Option(
@@ -39,15 +43,30 @@ def sweep(
     chunk_size: Annotated[int | None, typer.Option(
         help="Runs per task (default: adaptive, about one second of work).")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    max_runs: Annotated[int | None, typer.Option(
+        help="Refuse designs of more runs than this (default 200,000).")] = None,
+    force_workers: Annotated[bool, typer.Option(
+        help="Allow more --workers than cores (otherwise capped at the cores available).")] = False,
 ) -> None:
-    """Run a parameter sweep: every point x replicate, crash-safe and resumable."""
+    """Run a parameter sweep: every point x replicate, crash-safe and resumable.
+
+    Ctrl-C, SIGTERM and SIGHUP stop it cleanly (exit 128 + signal); --resume continues.
+    `sweep rerun DIR ROW` runs row ROW (its run_id) of the sweep in DIR again and checks that
+    it gives the stored row exactly (exit 0 if so, 1 if not); --out also writes that run's folder.
+    """
     from simulation.cli import console, err_console, fail
+
+    if str(sweep_file) == "rerun":
+        _rerun(rerun_args or [], out)
+        return
+    if rerun_args:
+        fail(ScenarioError(f"unexpected argument '{rerun_args[0]}'", field="SWEEP_FILE"))
     from simulation.experiments.engine import SweepAborted, SweepInterrupted
     from simulation.experiments.spec import load_sweep
     from simulation.experiments.sweep import run_sweep
 
     try:
-        spec = load_sweep(sweep_file)
+        spec = load_sweep(sweep_file, max_runs=max_runs)
         if chunk_size is not None and chunk_size < 1:
             raise ScenarioError(f"must be >= 1 (got {chunk_size})", field="--chunk-size")
         from simulation.experiments.design import expected_points
@@ -56,13 +75,14 @@ def sweep(
         err_console.print(f"sweep {spec.name}: {spec.design.kind} design, {n} points x {spec.replicates} "
                           f"replicates = {n * spec.replicates} runs", highlight=False, soft_wrap=True)
         df = run_sweep(spec, out, workers=workers, scheduler=scheduler, cluster=cluster, resume=resume,
-                       retry_errors=retry_errors, progress=progress, chunk_size=chunk_size)
+                       retry_errors=retry_errors, progress=progress, chunk_size=chunk_size,
+                       force_workers=force_workers)
     except ScenarioError as exc:
         fail(exc)
         return
     except SweepInterrupted as exc:
         err_console.print(str(exc), highlight=False, soft_wrap=True)
-        raise typer.Exit(130) from None
+        raise typer.Exit(128 + exc.signal) from None
     except SweepAborted as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
@@ -77,6 +97,31 @@ def sweep(
     if n_err:
         first = df.loc[df["status"] != "ok", "error"].iloc[0]
         err_console.print(f"first failure: {first}", highlight=False, soft_wrap=True)
+
+
+def _rerun(args: list[str], out: Path | None) -> None:
+    from simulation.cli import console, err_console, fail
+    from simulation.experiments.rerun import differences, rerun
+
+    try:
+        if len(args) != 2:
+            raise ScenarioError("usage: joint-sanctions sweep rerun SWEEP_DIR RUN_ID", field="rerun")
+        try:
+            run_id = int(args[1])
+        except ValueError:
+            raise ScenarioError(f"must be a run_id, a whole number (got {args[1]!r})", field="ROW") from None
+        old, new = rerun(Path(args[0]), run_id, out)
+    except ScenarioError as exc:
+        fail(exc)
+        return
+    diff = differences(old, new)
+    if diff:
+        err_console.print(f"run {run_id} did NOT reproduce ({len(diff)} columns differ):\n  "
+                          + "\n  ".join(diff[:20]), highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    console.print(f"run {run_id} (seed {new['seed']}) reproduced exactly: all {len(new) - 1} columns "
+                  "equal the stored row (wall time aside)" + (f"; run folder in {out}" if out else ""),
+                  highlight=False, soft_wrap=True)
 
 
 def compare(
@@ -114,7 +159,7 @@ def compare(
         return
     except SweepInterrupted as exc:
         err_console.print(str(exc), highlight=False, soft_wrap=True)
-        raise typer.Exit(130) from None
+        raise typer.Exit(128 + exc.signal) from None
     labels = list(dict.fromkeys(table["scenario"]))
     ref = labels[0]
     rt = Table(title=f"{replicates} replicates per scenario, paired seeds; mean [95% CI]; "
@@ -166,21 +211,119 @@ def sensitivity(
     reps = table.attrs["replicates"]
     note = (f"{method} indices from {table.attrs['points']} points; " + (
         f"the {reps} replicates of each point are averaged before analysis" if reps != 1
-        else "one replicate per point (with several, they would be averaged before analysis)"))
+        else "one replicate per point (replicate noise cannot be separated)"))
     rt = Table(title=note, header_style="bold")
-    cols = (["S1", "S1_conf", "ST", "ST_conf"] if method == "sobol"
-            else ["mu_star", "mu_star_conf", "sigma", "mu"])
-    for c in ["metric", "parameter", *cols]:
-        rt.add_column(c, justify="left" if c in ("metric", "parameter") else "right")
-    for _, r in table.iterrows():
-        rt.add_row(r["metric"], r["parameter"], *[_fmt(float(r[c])) for c in cols])
-    console.print(rt)
     if method == "sobol":
-        console.print("S1_conf, ST_conf: half-width of the 95% bootstrap interval", highlight=False)
+        cols = [("S1 [95% bootstrap CI]", "S1"), ("ST [95% bootstrap CI]", "ST"), ("S1 at N/2", "S1_half"),
+                ("ST at N/2", "ST_half"), ("noise share", "noise_share")]
+    else:
+        cols = [("mu* [95% bootstrap CI]", "mu_star"), ("mu* at r/2", "mu_star_half"), ("sigma", "sigma"),
+                ("mu", "mu"), ("noise share", "noise_share")]
+    rt.add_column("metric", overflow="fold")
+    rt.add_column("parameter", overflow="fold", min_width=max(len(p) for p in table["parameter"])
+                  if len(table) else 9)
+    for head, _ in cols:
+        rt.add_column(head, justify="right")
+    for _, r in table.iterrows():
+        cells = []
+        for _, c in cols:
+            if f"{c}_low" in r:
+                lo, hi = _fmt(float(r[f"{c}_low"])), _fmt(float(r[f"{c}_high"]))
+                cells.append(f"{_fmt(float(r[c]))} [{lo}, {hi}]")
+            else:
+                cells.append(_fmt(float(r[c])))
+        rt.add_row(r["metric"], r["parameter"], *cells)
+    console.print(rt)
+    console.print("noise share: share of the metric's variance due to replicate noise (runs that differ "
+                  "only in seed); 'at N/2': the index from the first half of the design (convergence)",
+                  highlight=False, soft_wrap=True)
+    for text in table.attrs.get("warnings", []):
+        err_console.print(f"[bold yellow]warning:[/] {text}", highlight=False, soft_wrap=True)
     for m, why in table.attrs["skipped"].items():
         err_console.print(f"skipped {m}: {why}", highlight=False, soft_wrap=True)
     console.print(f"results in [bold]{out or sweep_dir}[/] (sensitivity.csv, .parquet, .png, .svg)",
                   highlight=False, soft_wrap=True)
+
+
+def discover(
+    sweep_dir: Annotated[Path, typer.Argument(help="Folder of a finished sweep (any design).")],
+    metric: Annotated[str, typer.Option(help="Metric whose bad values to explain.")] = "wrongful_people",
+    above: Annotated[float | None, typer.Option(
+        help="Cases of interest: points whose mean metric is above this (default: upper quartile).")
+    ] = None,
+    below: Annotated[float | None, typer.Option(help="Or: points whose mean metric is below this.")] = None,
+    min_density: Annotated[float, typer.Option(
+        help="Choose the widest box on PRIM's trajectory at least this dense.")] = 0.8,
+    out: Annotated[Path | None, typer.Option(help="Where to write discovery.* (default: SWEEP_DIR).")
+                   ] = None,
+) -> None:
+    """Scenario discovery with PRIM (needs the [ema] extra): which parameter ranges produce the cases?"""
+    from simulation.cli import console, fail
+    from simulation.experiments.discovery import discover as run_discover
+
+    try:
+        if not 0 < min_density <= 1:
+            raise ScenarioError(f"must be in (0, 1] (got {min_density})", field="--min-density")
+        result = run_discover(sweep_dir, metric, above=above, below=below, min_density=min_density,
+                              out=out)
+    except ScenarioError as exc:
+        fail(exc)
+        return
+    except ImportError as exc:
+        fail(ScenarioError(str(exc), field="discover"))
+        return
+    stats = result["stats"]
+    console.print(f"cases of interest: {result['rule']} ({result['cases']} of {result['points']} points)",
+                  highlight=False, soft_wrap=True)
+    console.print(f"PRIM box {result['chosen']}: coverage {stats['coverage']:.2f}, density "
+                  f"{stats['density']:.2f}, mass {stats['mass']:.2f}", highlight=False, soft_wrap=True)
+    for text in result["limits"]["restriction"]:
+        console.print(f"  {text}", highlight=False, soft_wrap=True)
+    console.print(f"results in [bold]{out or sweep_dir}[/] (discovery.csv, discovery-trajectory.csv, "
+                  "discovery.png, discovery.svg)", highlight=False, soft_wrap=True)
+
+
+def frontier(
+    frontier_file: Annotated[Path, typer.Argument(help="Frontier TOML file: [levers], [uncertainties], "
+                                                       "[search] (see sweeps/deletion-frontier.toml).")],
+    out: Annotated[Path | None, typer.Option(
+        help="Output folder (default results/frontiers/<name>/<timestamp>/).")] = None,
+    workers: Annotated[int | None, typer.Option(
+        help="Worker processes (default: every core; 0 = in this process).")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Address of a running Dask scheduler.")] = None,
+    cluster: Annotated[str | None, typer.Option(help="'local': start a Dask LocalCluster.")] = None,
+    resume: Annotated[bool, typer.Option(help="Continue the search in --out; stored runs are reused.")
+                      ] = False,
+    max_runs: Annotated[int | None, typer.Option(
+        help="Refuse searches of more runs than this (default 200,000).")] = None,
+    force_workers: Annotated[bool, typer.Option(help="Allow more --workers than cores.")] = False,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Policy frontier: NSGA-II search of the levers for the Pareto set, robust over uncertainties."""
+    from simulation.cli import console, err_console, fail
+    from simulation.experiments.engine import SweepInterrupted
+    from simulation.experiments.frontier import load_frontier, run_frontier
+
+    try:
+        spec = load_frontier(frontier_file, max_runs=max_runs)
+        s = spec.search
+        err_console.print(f"frontier {spec.sweep.name}: {s.generations} generations x {s.population} designs "
+                          f"x {s.scenarios} uncertainty samples x {spec.sweep.replicates} seeds = up to "
+                          f"{spec.runs} runs", highlight=False, soft_wrap=True)
+        table = run_frontier(spec, out, workers=workers, scheduler=scheduler, cluster=cluster,
+                             resume=resume, progress=progress, force_workers=force_workers)
+    except ScenarioError as exc:
+        fail(exc)
+        return
+    except SweepInterrupted as exc:
+        err_console.print(str(exc), highlight=False, soft_wrap=True)
+        raise typer.Exit(128 + exc.signal) from None
+    target = Path(table.attrs["out"])
+    console.print((target / "frontier.md").read_text(), highlight=False, soft_wrap=True)
+    console.print(f"{len(table)} designs, {int(table['pareto'].sum())} on the frontier; "
+                  f"{table.attrs['runs_this_session']} runs in {table.attrs['wall_time_s']:.1f} s; "
+                  f"results in [bold]{target}[/] (frontier.csv, .parquet, .png, .svg, .md)", highlight=False,
+                  soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -188,3 +331,5 @@ def register(app: typer.Typer) -> None:
     app.command()(sweep)
     app.command()(compare)
     app.command()(sensitivity)
+    app.command()(discover)
+    app.command()(frontier)

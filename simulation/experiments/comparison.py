@@ -103,9 +103,11 @@ def run_many(scenarios: Sequence[str | Path | Scenario], *, replicates: int = 1,
                 tasks.append(Task(len(tasks), key, {**common, **point}, s, meta))
     rows: list[dict[str, Any]] = []
     with open_executor(workers, scheduler, cluster) as info:
-        result = execute(tasks, bases, info, on_row=rows.append, progress=progress, desc="runs")
+        result = execute(tasks, bases, info, on_row=lambda row, _series: rows.append(row),
+                         progress=progress, desc="runs")
     if result.interrupted:
-        raise SweepInterrupted(f"interrupted after {len(rows)} of {len(tasks)} runs; nothing was written")
+        raise SweepInterrupted(f"interrupted after {len(rows)} of {len(tasks)} runs; nothing was written",
+                               signal=result.signal)
     df = pd.DataFrame(rows).sort_values("run_id", kind="stable").reset_index(drop=True)
     tail = ["status", "error", "wall_time_s"]
     return df[[c for c in df.columns if c not in tail] + tail]
@@ -216,8 +218,8 @@ def write_comparison(table: pd.DataFrame, runs: pd.DataFrame, target: Path, *, f
     import shutil
     import tempfile
 
+    from simulation.experiments.manifest import provenance
     from simulation.experiments.plots import compare_figure
-    from simulation.experiments.sweep import provenance
 
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))

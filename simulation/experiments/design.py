@@ -23,13 +23,15 @@ seeds of the earlier ones.
 from __future__ import annotations
 
 import itertools
+import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from simulation.experiments.spec import SweepSpec
+    from simulation.experiments.spec import Design, Parameter, SweepSpec
 
 DESIGN_KEY = 0
 REPLICATE_KEY = 1
@@ -54,10 +56,14 @@ def design_seed(root: int) -> int:
 
 def expected_points(spec: SweepSpec) -> int:
     """How many points a design produces (the formulas in this module's docstring)."""
-    d = spec.design
-    n_par = len(spec.parameters)
+    return count_points(spec.design, spec.parameters)
+
+
+def count_points(d: Design, parameters: Sequence[Parameter]) -> int:
+    """Points of design ``d`` over ``parameters``, computed without building anything."""
+    n_par = len(parameters)
     if d.kind == "grid":
-        return int(np.prod([len(p.values or ()) for p in spec.parameters]))
+        return math.prod(len(p.values or ()) for p in parameters)
     assert d.samples is not None
     if d.kind == "sobol":
         return d.samples * (2 * n_par + 2 if d.second_order else n_par + 2)

@@ -68,36 +68,57 @@ def mp_context() -> multiprocessing.context.BaseContext:
 
 
 def _terminate_pool(pool: ProcessPoolExecutor) -> None:
-    terminate = getattr(pool, "terminate_workers", None)
-    if terminate is not None:  # Python >= 3.14
-        terminate()
+    """Kill the workers (SIGKILL: they ignore SIGTERM, which is meant for the sweep itself)."""
+    kill = getattr(pool, "kill_workers", None)
+    if kill is not None:  # Python >= 3.14
+        kill()
         return
     for proc in list((getattr(pool, "_processes", None) or {}).values()):
         with contextlib.suppress(Exception):
-            proc.terminate()
+            proc.kill()
     pool.shutdown(wait=False, cancel_futures=True)
+
+
+def capped_workers(requested: int | None, force: bool = False) -> tuple[int, str]:
+    """Workers to start: the request (default: every core), at most the cores available unless
+    ``force``; and a note saying so when the request was capped."""
+    cores = default_workers()
+    n = cores if requested is None else requested
+    if n > cores and not force:
+        return cores, f" (capped from {n} to the {cores} cores available; --force-workers to override)"
+    return n, ""
 
 
 @contextlib.contextmanager
 def open_executor(workers: int | None = None, scheduler: str | None = None,
-                  cluster: str | None = None) -> Iterator[ExecutorInfo]:
-    """Open the executor the options ask for; close it (and any cluster it started) on exit."""
+                  cluster: str | None = None, *, force: bool = False) -> Iterator[ExecutorInfo]:
+    """Open the executor the options ask for; close it (and any cluster it started) on exit.
+
+    Local workers are capped at the cores available unless ``force`` (the cap is noted in
+    ``detail``); every pool worker exits by itself if this process dies.
+    """
     if scheduler and cluster:
         raise ScenarioError("give --scheduler or --cluster, not both", field="--scheduler")
     if cluster not in (None, "local"):
         raise ScenarioError(f"unknown cluster '{cluster}' (valid: local)", field="--cluster")
     if workers is not None and workers < 0:
         raise ScenarioError(f"must be >= 0 (got {workers})", field="--workers")
-    if scheduler or cluster:
+    if scheduler:
         with _dask_executor(workers, scheduler) as info:
             yield info
         return
-    n = default_workers() if workers is None else workers
+    n, note = capped_workers(workers, force)
+    if cluster:
+        with _dask_executor(n, None, note) as info:
+            yield info
+        return
     if n == 0:
         yield ExecutorInfo(InlineExecutor(), 1, "inline", "in this process")
         return
-    pool = ProcessPoolExecutor(max_workers=n, mp_context=mp_context(), initializer=_init_worker)
-    info = ExecutorInfo(pool, n, "processes", f"{n} local processes ({pool._mp_context.get_start_method()})",
+    pool = ProcessPoolExecutor(max_workers=n, mp_context=mp_context(), initializer=_init_worker,
+                               initargs=(os.getpid(),))
+    info = ExecutorInfo(pool, n, "processes",
+                        f"{n} local processes ({pool._mp_context.get_start_method()}){note}",
                         stop=lambda: _terminate_pool(pool))
     try:
         yield info
@@ -105,14 +126,14 @@ def open_executor(workers: int | None = None, scheduler: str | None = None,
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _init_worker() -> None:
+def _init_worker(parent_pid: int) -> None:
     from simulation.experiments.worker import worker_init
 
-    worker_init()
+    worker_init(parent_pid)
 
 
 @contextlib.contextmanager
-def _dask_executor(workers: int | None, scheduler: str | None) -> Iterator[ExecutorInfo]:
+def _dask_executor(workers: int | None, scheduler: str | None, note: str = "") -> Iterator[ExecutorInfo]:
     import logging
 
     from distributed import Client, LocalCluster
@@ -130,7 +151,7 @@ def _dask_executor(workers: int | None, scheduler: str | None) -> Iterator[Execu
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
                                scheduler_port=0, dashboard_address=None, silence_logs=logging.ERROR)
         client = Client(cluster)
-        detail = f"Dask LocalCluster ({n} workers, {cluster.scheduler_address})"
+        detail = f"Dask LocalCluster ({n} workers, {cluster.scheduler_address}){note}"
     executor = client.get_executor(pure=False)
     try:
         yield ExecutorInfo(executor, n, "dask", detail)

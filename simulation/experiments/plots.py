@@ -90,11 +90,91 @@ def sensitivity_figure(table: pd.DataFrame, method: str, stem: Path) -> list[Pat
         ax.set_yticks(y, params)
         ax.set_title(metric, fontsize=10)
         ax.axvline(0, color="0.5", lw=0.8)
-        ax.set_xlabel("Sobol index (share of variance)" if method == "sobol"
+        ax.set_xlabel("Sobol index (share of output variance, 0-1)" if method == "sobol"
                       else f"elementary effect ({metric} per unit of parameter)")
         ax.grid(axis="x", color="0.9")
     for ax in axes[len(metrics):]:
         ax.set_visible(False)
-    axes[0].legend(loc="lower right", fontsize=8)
-    fig.suptitle(f"{method.capitalize()} sensitivity, replicates averaged per point (95% CIs)")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(bars), fontsize=8, frameon=False)
+    fig.suptitle(f"{method.capitalize()} sensitivity, replicates averaged per point "
+                 "(error bars: 95% bootstrap intervals, not clipped)")
+    return _save(fig, stem)
+
+
+def discovery_figure(result: dict, stem: Path) -> list[Path]:
+    """PRIM's peeling trajectory (coverage against density), the chosen box marked and listed."""
+    from matplotlib.figure import Figure
+
+    traj = result["trajectory"]
+    chosen = result["chosen"]
+    fig = Figure(figsize=(9.5, 4.2), layout="constrained")
+    ax, text_ax = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.3, 1]})
+    dims = traj["res_dim"].astype(int)
+    for j, d in enumerate(sorted(dims.unique())):
+        sel = dims == d
+        ax.scatter(traj.loc[sel, "coverage"], traj.loc[sel, "density"], s=18,
+                   color=OKABE_ITO[j % len(OKABE_ITO)], label=f"{d} parameters restricted")
+    ax.scatter([traj.loc[chosen, "coverage"]], [traj.loc[chosen, "density"]], s=120, facecolors="none",
+               edgecolors="black", linewidths=1.5, label="chosen box")
+    ax.set_xlabel("coverage (share of all cases of interest inside the box)")
+    ax.set_ylabel("density (share of points in the box that are cases)")
+    ax.set_xlim(0, 1.05)
+    ax.set_ylim(0, 1.05)
+    ax.grid(color="0.9")
+    ax.legend(loc="lower left", fontsize=8, frameon=True)
+    lines = [f"cases of interest: {result['rule']}", f"({result['cases']} of {result['points']} points)", "",
+             "chosen box:"]
+    lines += [f"  {r}" for r in result["limits"]["restriction"]] or ["  (no restriction)"]
+    stats = result["stats"]
+    lines += ["", f"coverage {stats['coverage']:.2f}, density {stats['density']:.2f}, "
+                  f"mass {stats['mass']:.2f}"]
+    text_ax.axis("off")
+    text_ax.text(0, 1, "\n".join(lines), va="top", ha="left", fontsize=9, family="monospace",
+                 wrap=True)
+    fig.suptitle(f"Scenario discovery (PRIM): where is {result['rule']}?")
+    return _save(fig, stem)
+
+
+def _unit(metric: str) -> str:
+    from simulation.experiments.comparison import headline
+
+    return next((u for k, _, u in headline() if k == metric), "")
+
+
+def _axis_label(metric: str, direction: str) -> str:
+    better = "higher" if direction == "max" else "lower"
+    return f"{metric} ({_unit(metric) or 'metric units'}; {better} is better)"
+
+
+def frontier_figure(table: pd.DataFrame, objectives: Sequence[tuple[str, str]], levers: Sequence[str],
+                    optimise: str, stem: Path) -> list[Path]:
+    """The first objective against each other one: every design searched (grey) and the Pareto
+    designs (coloured, with 95% bootstrap intervals of the mean on both axes), legend below."""
+    from matplotlib.figure import Figure
+
+    (xm, xd), others = objectives[0], list(objectives[1:4])
+    fig = Figure(figsize=(4.6 * len(others), 4.6), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(others), squeeze=False)).ravel()
+    front = table[table["pareto"]].sort_values(f"{xm}:mean")
+    rest = table[~table["pareto"]]
+    for ax, (ym, yd) in zip(axes, others, strict=True):
+        ax.scatter(rest[f"{xm}:mean"], rest[f"{ym}:mean"], s=14, color="0.7", label="other designs searched")
+        xerr = _errors(front[f"{xm}:mean"].to_numpy(float), front[f"{xm}:ci_low"].to_numpy(float),
+                       front[f"{xm}:ci_high"].to_numpy(float))
+        yerr = _errors(front[f"{ym}:mean"].to_numpy(float), front[f"{ym}:ci_low"].to_numpy(float),
+                       front[f"{ym}:ci_high"].to_numpy(float))
+        ax.errorbar(front[f"{xm}:mean"], front[f"{ym}:mean"], xerr=xerr, yerr=yerr, fmt="o", ms=6,
+                    color=OKABE_ITO[5], ecolor=OKABE_ITO[5], elinewidth=1, capsize=2,
+                    label="Pareto designs (mean, 95% bootstrap CI)")
+        for _, r in front.iterrows():
+            ax.annotate(str(int(r["design"])), (r[f"{xm}:mean"], r[f"{ym}:mean"]), fontsize=7,
+                        xytext=(4, 4), textcoords="offset points")
+        ax.set_xlabel(_axis_label(xm, xd))
+        ax.set_ylabel(_axis_label(ym, yd))
+        ax.grid(color="0.9")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=8, frameon=False)
+    fig.suptitle(f"Policy frontier over {', '.join(levers)}: {len(front)} of {len(table)} designs "
+                 f"non-dominated (ranked by {optimise} over uncertainties and seeds)", fontsize=10)
     return _save(fig, stem)

@@ -4,6 +4,15 @@ A sweep file is TOML validated like a scenario file (unknown keys are errors nam
 valid key). Parameters use the same dotted names as ``--set``; quoted (``"registry.sharing" =
 [...]``) or as nested tables (``[parameters.registry] sharing = [...]``), which mean the same.
 
+Each varied parameter is a **lever** (a policy choice: ``[levers]``) or an **uncertainty**
+(something the policy maker does not control: ``[uncertainties]``, or ``[parameters]`` with
+``role = "uncertainty"`` as the default). Each has a scale: ``linear`` or ``log`` for numbers,
+``categorical`` for a list of labels (a list of values is categorical unless ``scale`` says
+otherwise, in the table form ``{values = [...], scale = "log"}``).
+
+The number of runs is computed before any point is built and refused over ``MAX_RUNS``
+(override with ``max_runs=``/``--max-runs``), with the size the sweep would have.
+
 Every point of the design is validated against the scenario schema before any run starts, so a
 bad value fails at once with the file, the field and the reason.
 """
@@ -27,7 +36,11 @@ from simulation.scenario import Agency, JurisdictionOverride, Scenario, build_sc
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent.parent / "scenarios"
 DESIGNS = ("grid", "random", "lhs", "sobol", "morris")
-RANGE_KEYS = frozenset({"min", "max", "start", "stop", "num", "scale"})
+RANGE_KEYS = frozenset({"min", "max", "start", "stop", "num", "scale", "values", "role"})
+ROLES = ("lever", "uncertainty")
+SCALES = ("linear", "log", "categorical")
+MAX_RUNS = 200_000  # default ceiling on points x replicates (a run folder row each); --max-runs lifts it
+SECTIONS = {"parameters": None, "levers": "lever", "uncertainties": "uncertainty"}
 RESERVED = frozenset({"seed", "run_id", "point", "replicate", "status", "error", "wall_time_s"})
 
 
@@ -74,8 +87,15 @@ class SweepFile(_Strict):
                             "across points: common random numbers).")
     seed: int = Field(0, ge=0, le=2**63 - 1, description="Root of every seed in the sweep.")
     fixed: dict[str, Any] = Field(default_factory=dict, description="Overrides applied to every run.")
-    parameters: dict[str, Any] = Field(description="What to vary: dotted name = list of values, "
-                                       "{min, max} or {start, stop, num}.")
+    record: list[str] = Field(default_factory=list, description="Daily series to keep for every run "
+                              "(columns of a run's timeseries.parquet, e.g. 'listed_stock.individuals').")
+    parameters: dict[str, Any] = Field(default_factory=dict, description="What to vary: dotted name = "
+                                       "list of values, {min, max} or {start, stop, num}; optionally "
+                                       "role = 'lever' or 'uncertainty' (the default) and scale.")
+    levers: dict[str, Any] = Field(default_factory=dict, description="Parameters that are policy "
+                                   "choices (same forms as parameters).")
+    uncertainties: dict[str, Any] = Field(default_factory=dict, description="Parameters nobody "
+                                          "controls (same forms as parameters).")
 
     @model_validator(mode="before")
     @classmethod
@@ -87,14 +107,24 @@ class SweepFile(_Strict):
 
 @dataclass(frozen=True)
 class Parameter:
-    """One varied parameter: either discrete ``values`` or a continuous range [low, high]."""
+    """One varied parameter: either discrete ``values`` or a continuous range [low, high].
+
+    ``role`` is "lever" or "uncertainty"; ``scale`` is "linear", "log" or "categorical"
+    (a log scale samples log-uniformly and is drawn on log axes).
+    """
 
     name: str
     values: tuple[Any, ...] | None = None
     low: float | None = None
     high: float | None = None
-    log: bool = False
+    scale: str = "linear"
     integer: bool = False
+    role: str = "uncertainty"
+
+    @property
+    def log(self) -> bool:
+        """True on a log scale."""
+        return self.scale == "log"
 
     @property
     def continuous(self) -> bool:
@@ -142,11 +172,22 @@ class SweepSpec:
     fixed: dict[str, Any]
     parameters: list[Parameter]
     text: str
+    record: tuple[str, ...] = ()
 
     @property
     def names(self) -> list[str]:
         """Parameter names in file order."""
         return [p.name for p in self.parameters]
+
+    @property
+    def levers(self) -> list[Parameter]:
+        """The parameters that are policy choices."""
+        return [p for p in self.parameters if p.role == "lever"]
+
+    @property
+    def uncertainties(self) -> list[Parameter]:
+        """The parameters nobody controls."""
+        return [p for p in self.parameters if p.role == "uncertainty"]
 
     def problem(self) -> dict[str, Any]:
         """The SALib problem definition (bounds in problem space)."""
@@ -154,13 +195,24 @@ class SweepSpec:
                 "bounds": [p.bounds() for p in self.parameters]}
 
     def fingerprint(self) -> str:
-        """A hash of everything that decides the runs (used to refuse resuming another sweep)."""
+        """A hash of what makes two sweep files the same sweep (used to refuse resuming another).
+
+        Replicates, grid values and sample counts are left out, so that ``--resume`` may add
+        replicates or points: finished runs are matched to the new design by their parameter
+        values and seed (see :func:`simulation.experiments.sweep.match_previous`).
+        """
+        design = self.design.model_dump(exclude={"samples"} if self.design.kind == "random" else set())
         blob = json.dumps({
-            "base": self.base_data, "design": self.design.model_dump(), "replicates": self.replicates,
-            "seed": self.seed, "fixed": self.fixed,
-            "parameters": [p.__dict__ for p in self.parameters],
+            "base": self.base_data, "design": design, "seed": self.seed, "fixed": self.fixed,
+            "record": list(self.record),
+            "parameters": [self._identity(p) for p in self.parameters],
         }, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def _identity(self, p: Parameter) -> dict[str, Any]:
+        """What of a parameter must not change on resume (a grid may gain values)."""
+        d = {k: v for k, v in p.__dict__.items() if k != "values" or self.design.kind != "grid"}
+        return d
 
 
 def flatten(table: dict[str, Any], prefix: str = "", *, stop_at_ranges: bool = False) -> dict[str, Any]:
@@ -168,7 +220,7 @@ def flatten(table: dict[str, Any], prefix: str = "", *, stop_at_ranges: bool = F
     out: dict[str, Any] = {}
     for key, value in table.items():
         name = f"{prefix}.{key}" if prefix else str(key)
-        is_range = stop_at_ranges and isinstance(value, dict) and value and set(value) <= RANGE_KEYS
+        is_range = stop_at_ranges and isinstance(value, dict) and bool(set(value) & RANGE_KEYS)
         if isinstance(value, dict) and value and not is_range:
             out.update(flatten(value, name, stop_at_ranges=stop_at_ranges))
         else:
@@ -208,63 +260,155 @@ def _is_integer_field(dotted: str) -> bool:
     return kinds == {int}
 
 
-def _parse_parameter(name: str, raw: Any, file: str) -> Parameter:
-    field = f"parameters.{name}"
+def _check_values(raw: list[Any], integer: bool, file: str, field: str) -> list[Any]:
+    """A list of values: non-empty, one type, distinct; numbers as floats unless whole-number."""
+    if not raw:
+        raise ScenarioError("needs at least one value", file=file, field=field)
+    kinds = {"number" if isinstance(v, int | float) and not isinstance(v, bool) else type(v).__name__
+             for v in raw}
+    if len(kinds) > 1:
+        raise ScenarioError(f"values must all be of one type (got {', '.join(sorted(kinds))})",
+                            file=file, field=field)
+    if kinds == {"number"}:
+        raw = [v if integer or all(isinstance(w, int) for w in raw) else float(v) for v in raw]
+    if kinds & {"dict", "list"}:
+        raise ScenarioError("values must be numbers, booleans or strings", file=file, field=field)
+    if len(set(map(repr, raw))) != len(raw):
+        raise ScenarioError("values must be distinct", file=file, field=field)
+    return raw
+
+
+def _check_numbers(raw: dict[str, Any], file: str, field: str) -> None:
+    for k, v in raw.items():
+        if k in ("scale", "role", "values"):
+            continue
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            raise ScenarioError(f"must be a number (got {v!r})", file=file, field=f"{field}.{k}")
+
+
+def _choice(value: Any, valid: tuple[str, ...], file: str, field: str) -> str:
+    """``value`` if it is one of ``valid``, else an error with a did-you-mean."""
+    if value in valid:
+        return value
+    import difflib
+
+    close = difflib.get_close_matches(str(value), valid, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    raise ScenarioError(f"must be one of {', '.join(valid)} (got {value!r}){hint}", file=file, field=field)
+
+
+def _parse_role(raw: Any, section_role: str | None, file: str, field: str) -> str:
+    given = raw.get("role") if isinstance(raw, dict) else None
+    if given is not None:
+        given = _choice(given, ROLES, file, f"{field}.role")
+        if section_role is not None and given != section_role:
+            raise ScenarioError(f"role '{given}' contradicts its section (every entry there is a "
+                                f"{section_role})", file=file, field=f"{field}.role")
+    return given or section_role or "uncertainty"
+
+
+def _parse_values(name: str, raw: list[Any], scale: str | None, integer: bool, role: str, file: str,
+                  field: str) -> Parameter:
+    values = _check_values(raw, integer, file, field)
+    numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+    scale = scale or ("linear" if numeric else "categorical")
+    if scale != "categorical" and not numeric:
+        raise ScenarioError(f"a {scale} scale needs numbers; use scale = 'categorical'", file=file,
+                            field=f"{field}.scale")
+    if scale == "log" and min(values) <= 0:
+        raise ScenarioError("a log scale needs values > 0", file=file, field=field)
+    return Parameter(name, values=tuple(values), scale=scale, integer=integer, role=role)
+
+
+def _parse_range(name: str, raw: dict[str, Any], scale: str, integer: bool, role: str, file: str,
+                 field: str) -> Parameter:
+    keys = set(raw) - {"scale", "role"}
+    if scale == "categorical":
+        raise ScenarioError("a categorical parameter is a list of values, not a range", file=file,
+                            field=f"{field}.scale")
+    log = scale == "log"
+    _check_numbers(raw, file, field)
+    if keys == {"min", "max"}:
+        lo, hi = float(raw["min"]), float(raw["max"])
+        if not lo < hi:
+            raise ScenarioError(f"min must be below max (got {lo} and {hi})", file=file, field=field)
+        if log and lo <= 0:
+            raise ScenarioError("a log scale needs min > 0", file=file, field=field)
+        return Parameter(name, low=lo, high=hi, scale=scale, integer=integer, role=role)
+    if keys == {"start", "stop", "num"}:
+        num = raw["num"]
+        if not isinstance(num, int) or num < 1:
+            raise ScenarioError(f"must be a whole number >= 1 (got {num!r})", file=file,
+                                field=f"{field}.num")
+        if num > MAX_RUNS:
+            raise ScenarioError(f"{num:,} values is over the limit of {MAX_RUNS:,}", file=file,
+                                field=f"{field}.num")
+        if log and min(raw["start"], raw["stop"]) <= 0:
+            raise ScenarioError("a log scale needs start and stop > 0", file=file, field=field)
+        grid = (np.geomspace if log else np.linspace)(raw["start"], raw["stop"], num)
+        values = [int(round(float(v))) for v in grid] if integer else [float(v) for v in grid]
+        if len(set(values)) != len(values):
+            raise ScenarioError("start/stop/num gives repeated values for a whole-number field",
+                                file=file, field=field)
+        return Parameter(name, values=tuple(values), scale=scale, integer=integer, role=role)
+    raise ScenarioError("a range is {min, max} or {start, stop, num} (optionally scale = 'log'), or "
+                        f"{{values = [...]}}; got keys {', '.join(sorted(set(raw)))}", file=file,
+                        field=field)
+
+
+def _parse_parameter(name: str, raw: Any, file: str, section: str = "parameters") -> Parameter:
+    field = f"{section}.{name}"
     if name in RESERVED:
         why = ("replicate seeds come from the sweep seed; use replicates = N" if name == "seed"
                else "this name is a column of the results")
         raise ScenarioError(f"'{name}' cannot be varied: {why}", file=file, field=field)
     integer = _is_integer_field(name)
+    role = _parse_role(raw, SECTIONS[section], file, field)
     if isinstance(raw, list):
-        if not raw:
-            raise ScenarioError("needs at least one value", file=file, field=field)
-        kinds = {"number" if isinstance(v, int | float) and not isinstance(v, bool) else type(v).__name__
-                 for v in raw}
-        if len(kinds) > 1:
-            raise ScenarioError(f"values must all be of one type (got {', '.join(sorted(kinds))})",
-                                file=file, field=field)
-        if kinds == {"number"}:
-            raw = [v if integer or all(isinstance(w, int) for w in raw) else float(v) for v in raw]
-        if kinds & {"dict", "list"}:
-            raise ScenarioError("values must be numbers, booleans or strings", file=file, field=field)
-        if len(set(map(repr, raw))) != len(raw):
-            raise ScenarioError("values must be distinct", file=file, field=field)
-        return Parameter(name, values=tuple(raw), integer=integer)
+        return _parse_values(name, raw, None, integer, role, file, field)
     if isinstance(raw, dict):
-        keys = set(raw)
-        scale = raw.get("scale", "linear")
-        if scale not in ("linear", "log"):
-            raise ScenarioError(f"scale must be 'linear' or 'log' (got {scale!r})", file=file,
-                                field=f"{field}.scale")
-        log = scale == "log"
-        numbers = {k: v for k, v in raw.items() if k != "scale"}
-        for k, v in numbers.items():
-            if isinstance(v, bool) or not isinstance(v, int | float):
-                raise ScenarioError(f"must be a number (got {v!r})", file=file, field=f"{field}.{k}")
-        if keys - {"scale"} == {"min", "max"}:
-            lo, hi = float(raw["min"]), float(raw["max"])
-            if not lo < hi:
-                raise ScenarioError(f"min must be below max (got {lo} and {hi})", file=file, field=field)
-            if log and lo <= 0:
-                raise ScenarioError("a log scale needs min > 0", file=file, field=field)
-            return Parameter(name, low=lo, high=hi, log=log, integer=integer)
-        if keys - {"scale"} == {"start", "stop", "num"}:
-            num = raw["num"]
-            if not isinstance(num, int) or num < 1:
-                raise ScenarioError(f"must be a whole number >= 1 (got {num!r})", file=file,
-                                    field=f"{field}.num")
-            if log and min(raw["start"], raw["stop"]) <= 0:
-                raise ScenarioError("a log scale needs start and stop > 0", file=file, field=field)
-            grid = (np.geomspace if log else np.linspace)(raw["start"], raw["stop"], num)
-            values = [int(round(float(v))) for v in grid] if integer else [float(v) for v in grid]
-            if len(set(values)) != len(values):
-                raise ScenarioError("start/stop/num gives repeated values for a whole-number field",
-                                    file=file, field=field)
-            return Parameter(name, values=tuple(values), integer=integer)
-        raise ScenarioError("a range is {min, max} or {start, stop, num} (optionally scale = 'log'); "
-                            f"got keys {', '.join(sorted(keys))}", file=file, field=field)
+        scale = raw.get("scale")
+        if scale is not None:
+            scale = _choice(scale, SCALES, file, f"{field}.scale")
+        if "values" in raw:
+            extra = sorted(set(raw) - {"values", "scale", "role"})
+            if extra or not isinstance(raw["values"], list):
+                raise ScenarioError("a {values = [...]} table takes only scale and role besides values"
+                                    + (f" (got {', '.join(extra)})" if extra else ""), file=file,
+                                    field=field)
+            return _parse_values(name, raw["values"], scale, integer, role, file, field)
+        return _parse_range(name, raw, scale or "linear", integer, role, file, field)
     raise ScenarioError(f"needs a list of values or a range, got {raw!r}; put single values in [fixed]",
                         file=file, field=field)
+
+
+def _parse_parameters(raw: SweepFile, file: str) -> list[Parameter]:
+    """Every varied parameter from [parameters], [levers] and [uncertainties], in file order."""
+    params: list[Parameter] = []
+    seen: dict[str, str] = {}
+    for section in SECTIONS:
+        table = getattr(raw, section)
+        for name, value in flatten(table, stop_at_ranges=True).items():
+            if name in seen:
+                raise ScenarioError(f"'{name}' is varied twice (in [{seen[name]}] and [{section}])",
+                                    file=file, field=f"{section}.{name}")
+            seen[name] = section
+            params.append(_parse_parameter(name, value, file, section))
+    if not params:
+        raise ScenarioError("name at least one parameter to vary ([parameters], [levers] or "
+                            "[uncertainties])", file=file, field="parameters")
+    return params
+
+
+def check_size(n_points: int, replicates: int, max_runs: int | None, file: str,
+               what: str = "sweep") -> None:
+    """Refuse a design over ``max_runs`` runs (None: the default MAX_RUNS), saying its size."""
+    limit = MAX_RUNS if max_runs is None else max_runs
+    runs = n_points * replicates
+    if runs > limit:
+        raise ScenarioError(f"this {what} would have {runs:,} runs ({n_points:,} points x {replicates:,} "
+                            f"replicates), over the limit of {limit:,}; pass --max-runs {runs} to run "
+                            "it anyway", file=file, field="design")
 
 
 def resolve_base(base: str, sweep_dir: Path) -> Path:
@@ -308,15 +452,19 @@ def _pydantic_error(exc: ValidationError, file: str) -> ScenarioError:
     return ScenarioError(msg, file=file, field=loc or None)
 
 
-def load_sweep(path: str | Path) -> SweepSpec:
+def load_sweep(path: str | Path, *, max_runs: int | None = None) -> SweepSpec:
     """Read and validate a sweep file, its base scenario and every point of its design."""
     path = Path(path)
     data, text = _read_toml(path, "sweep")
-    return parse_sweep(data, path=path, text=text)
+    return parse_sweep(data, path=path, text=text, max_runs=max_runs)
 
 
-def parse_sweep(data: dict[str, Any], *, path: Path | None = None, text: str = "") -> SweepSpec:
-    """Validate raw sweep data (as read from TOML); relative base paths resolve from ``path``."""
+def parse_sweep(data: dict[str, Any], *, path: Path | None = None, text: str = "",
+                max_runs: int | None = None) -> SweepSpec:
+    """Validate raw sweep data (as read from TOML); relative base paths resolve from ``path``.
+
+    A design of more than ``max_runs`` runs (default MAX_RUNS) is refused before it is built.
+    """
     file = str(path) if path else "<sweep>"
     try:
         raw = SweepFile.model_validate(data)
@@ -338,10 +486,7 @@ def parse_sweep(data: dict[str, Any], *, path: Path | None = None, text: str = "
     except ScenarioError as exc:
         raise ScenarioError(exc.reason, file=file,
                             field=f"fixed.{exc.field}" if exc.field else "fixed") from None
-    params = [_parse_parameter(n, v, file) for n, v in
-              flatten(raw.parameters, stop_at_ranges=True).items()]
-    if not params:
-        raise ScenarioError("name at least one parameter to vary", file=file, field="parameters")
+    params = _parse_parameters(raw, file)
     overlap = sorted(set(fixed) & {p.name for p in params})
     if overlap:
         raise ScenarioError(f"'{overlap[0]}' is both fixed and varied", file=file, field="fixed")
@@ -350,15 +495,34 @@ def parse_sweep(data: dict[str, Any], *, path: Path | None = None, text: str = "
             if p.continuous:
                 raise ScenarioError("a grid needs a list of values or {start, stop, num}, not {min, max}",
                                     file=file, field=f"parameters.{p.name}")
+    from simulation.experiments.design import count_points, design_points
+
+    check_size(count_points(raw.design, params), raw.replicates, max_runs, file)
     spec = SweepSpec(path=path, name=raw.name or (path.stem if path else "sweep"),
                      description=raw.description, base_path=base_path, base_data=base_data,
                      design=raw.design, replicates=raw.replicates, seed=raw.seed, fixed=fixed,
-                     parameters=params, text=text)
-    from simulation.experiments.design import design_points
-
+                     parameters=params, text=text, record=tuple(raw.record))
+    if spec.record:
+        check_record(spec, file)
     points = design_points(spec)
     validate_points(spec, points.drop(columns=["point"]).to_dict("records"))
     return spec
+
+
+def check_record(spec: SweepSpec, file: str) -> None:
+    """Every recorded series must be a daily series of the base scenario (one 1-day probe run)."""
+    from simulation.runner import run
+
+    probe = build_scenario(spec.base_data, {**spec.fixed, "days": 1}, file=str(spec.base_path))
+    available = [c for c in run(probe).timeseries.columns if c != "day"]
+    for name in spec.record:
+        if name not in available:
+            import difflib
+
+            close = difflib.get_close_matches(name, available, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ScenarioError(f"no daily series '{name}'{hint} (valid: {', '.join(available)})",
+                                file=file, field="record")
 
 
 def validate_points(spec: SweepSpec, points: list[dict[str, Any]]) -> None:

@@ -5,17 +5,17 @@ Output folder::
     sweep.toml        the sweep file as given
     base.toml         the base scenario with the fixed overrides, fully resolved
     design.parquet    one row per point (and, for sampled designs, the raw design matrix)
-    runs/NNNNNN.parquet  one file per finished run, written atomically (temp file + os.replace)
-    runs.parquet      all runs, one row each (written at the end, and on Ctrl-C)
-    manifest.json     versions, git commit, seeds, design, counts, throughput, status
+    runs/             the finished runs: journal + partitioned Parquet dataset (see store.py)
+    series/           the daily series named in ``record``, if any (see store.py)
+    runs.parquet      all runs, one row each (written at the end, and on Ctrl-C or SIGTERM)
+    manifest.json     versions, git commit and dirty flag, seeds, design, counts, throughput, status
+
+:func:`run_sweep` goes through named phases: prepare the folder, match finished runs to the
+design, write the inputs, run what is left, consolidate and write the manifest.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import platform
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,40 +25,21 @@ import pandas as pd
 
 from simulation.errors import ScenarioError
 from simulation.experiments.design import design_points, expected_points, replicate_seeds, sample_matrix
-from simulation.experiments.engine import SweepAborted, SweepInterrupted, Task, execute
+from simulation.experiments.engine import LoopStats, SweepAborted, SweepInterrupted, Task, execute
 from simulation.experiments.executors import ExecutorInfo, open_executor
+from simulation.experiments.manifest import (
+    atomic_write_bytes,
+    provenance,
+    read_manifest,
+    write_manifest,
+)
 from simulation.experiments.spec import SweepSpec, load_sweep
-from simulation.runner import PACKAGES, _version, git_commit
+from simulation.experiments.store import RunStore, atomic_write_parquet, run_key
 from simulation.scenario import build_scenario, to_toml
 
 SWEEP_ROOT = Path("results") / "sweeps"
-EXTRA_PACKAGES = ("SALib", "scipy", "dask", "distributed", "tqdm")
-
-
-def provenance() -> dict[str, Any]:
-    """Package, dependency and Python versions, git commit, platform."""
-    return {
-        "package": "joint-sanctions", "version": _version("joint-sanctions"), "git_commit": git_commit(),
-        "python": sys.version.split()[0], "platform": platform.platform(),
-        "dependencies": {p: _version(p) for p in (*PACKAGES, *EXTRA_PACKAGES)},
-    }
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write a file so that readers see the old file or the whole new one, never a part."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
-def atomic_write_parquet(df: pd.DataFrame, path: Path) -> None:
-    """DataFrame to Parquet via a temporary file and os.replace."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        df.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+__all__ = ["atomic_write_bytes", "atomic_write_parquet", "provenance", "run_sweep", "sweep_tasks",
+           "write_manifest"]
 
 
 def sweep_tasks(spec: SweepSpec, points: pd.DataFrame | None = None) -> list[Task]:
@@ -66,11 +47,15 @@ def sweep_tasks(spec: SweepSpec, points: pd.DataFrame | None = None) -> list[Tas
     points = design_points(spec) if points is None else points
     seeds = replicate_seeds(spec.seed, spec.replicates)
     tasks = []
+    seen: dict[str, int] = {}  # a sampled design may repeat a point: its copies are distinct runs
     for rec in points.to_dict("records"):
         p = int(rec.pop("point"))
+        values = [rec[n] for n in spec.names]
+        copy = seen[repr(values)] = seen.get(repr(values), -1) + 1
         for k, seed in enumerate(seeds):
             run_id = p * spec.replicates + k
-            meta = {"run_id": run_id, "point": p, "replicate": k, "seed": seed, **rec}
+            key = run_key([*values, copy] if copy else values, seed)
+            meta = {"run_id": run_id, "point": p, "replicate": k, "seed": seed, "run_key": key, **rec}
             tasks.append(Task(run_id, "base", {**spec.fixed, **rec}, seed, meta))
     return tasks
 
@@ -92,28 +77,17 @@ def latest_sweep_dir(spec: SweepSpec, root: Path = SWEEP_ROOT) -> Path | None:
         return None
     for cand in sorted(folder.iterdir(), reverse=True):
         try:
-            manifest = json.loads((cand / "manifest.json").read_text())
-        except (OSError, ValueError):
+            manifest = read_manifest(cand)
+        except ScenarioError:
             continue
-        if manifest.get("fingerprint") == spec.fingerprint():
+        if manifest["fingerprint"] == spec.fingerprint():
             return cand
     return None
 
 
-def read_run_files(runs_dir: Path) -> list[dict[str, Any]]:
-    """Rows of every finished run file (temporary files are ignored)."""
-    rows = []
-    for path in sorted(runs_dir.glob("[0-9]*.parquet")):
-        try:
-            rows.extend(pd.read_parquet(path).to_dict("records"))
-        except Exception:  # noqa: BLE001 - unreadable means not finished: run it again
-            path.unlink(missing_ok=True)
-    return rows
-
-
 def consolidate(rows: list[dict[str, Any]], names: list[str]) -> pd.DataFrame:
     """One row per run, sorted by run_id, columns: ids, parameters, metrics, status, error, time."""
-    head = ["run_id", "point", "replicate", "seed", *names]
+    head = ["run_id", "point", "replicate", "seed", "run_key", *names]
     tail = ["status", "error", "wall_time_s"]
     if not rows:
         return pd.DataFrame(columns=head + tail)
@@ -141,11 +115,8 @@ def _prepare_dir(spec: SweepSpec, out: Path | None, resume: bool) -> Path:
         if not resume:
             raise ScenarioError("output folder exists and is not empty; use --resume to continue "
                                 "that sweep, or choose another --out", file=str(out))
-        try:
-            manifest = json.loads((out / "manifest.json").read_text())
-        except (OSError, ValueError):
-            raise ScenarioError("not a sweep folder (no readable manifest.json)", file=str(out)) from None
-        if manifest.get("fingerprint") != spec.fingerprint():
+        manifest = read_manifest(out)
+        if manifest["fingerprint"] != spec.fingerprint():
             raise ScenarioError("this folder holds a different sweep (the sweep file or its base "
                                 "scenario changed); choose another --out", file=str(out))
     return out
@@ -154,95 +125,122 @@ def _prepare_dir(spec: SweepSpec, out: Path | None, resume: bool) -> Path:
 def run_sweep(sweep: str | Path | SweepSpec, out: str | Path | None = None, *,
               workers: int | None = None, scheduler: str | None = None, cluster: str | None = None,
               executor: ExecutorInfo | None = None, resume: bool = False, retry_errors: bool = False,
-              progress: bool = True, chunk_size: int | None = None) -> pd.DataFrame:
+              progress: bool = True, chunk_size: int | None = None,
+              force_workers: bool = False) -> pd.DataFrame:
     """Run a sweep into ``out`` and return its runs table (one row per run).
 
     ``workers=0`` runs in this process; ``cluster="local"`` starts a Dask LocalCluster;
-    ``scheduler`` connects to a running Dask scheduler. With ``resume``, runs already in ``out``
-    are skipped (and failed runs too, unless ``retry_errors``). Ctrl-C raises
-    :class:`SweepInterrupted` after saving what finished. The folder is in ``df.attrs["out"]``.
+    ``scheduler`` connects to a running Dask scheduler; more workers than cores are capped
+    unless ``force_workers``. With ``resume``, runs already in ``out`` are skipped (and failed
+    runs too, unless ``retry_errors``); the sweep may have gained replicates or points since.
+    Ctrl-C, SIGTERM or SIGHUP raise :class:`SweepInterrupted` after saving what finished.
+    The folder is in ``df.attrs["out"]``.
     """
     spec = sweep if isinstance(sweep, SweepSpec) else load_sweep(sweep)
     target = _prepare_dir(spec, Path(out) if out is not None else None, resume)
-    runs_dir = target / "runs"
-    runs_dir.mkdir(parents=True, exist_ok=True)
     points = design_points(spec)
     assert len(points) == expected_points(spec), "design produced an unexpected number of points"
     tasks = sweep_tasks(spec, points)
+    store = RunStore(target).open()
+    try:
+        previous, todo = match_previous(store.rows(), tasks, retry_errors=retry_errors, folder=target)
+        manifest = _manifest(spec, len(points), datetime.now(UTC).isoformat(timespec="seconds"))
+        write_manifest(target, {**manifest, "status": "running"})
+        _write_inputs(target, spec, points)
+        stats, detail = _run_tasks(spec, todo, store, previous, executor=executor, workers=workers,
+                                   scheduler=scheduler, cluster=cluster, progress=progress,
+                                   chunk_size=chunk_size, force_workers=force_workers)
+    finally:
+        store.close()
+    df = _finish(target, spec, manifest, stats, detail, tasks, n_previous=len(previous))
+    _raise_if_stopped(stats, len(df), len(tasks), target)
+    return df
 
-    previous = read_run_files(runs_dir)
-    if retry_errors:
-        for row in previous:
-            if row["status"] != "ok":
-                (runs_dir / f"{int(row['run_id']):06d}.parquet").unlink(missing_ok=True)
-        previous = [r for r in previous if r["status"] == "ok"]
-    by_id = {t.run_id: t for t in tasks}
-    for row in previous:
-        task = by_id.get(int(row["run_id"]))
-        if task is None or int(row["seed"]) != task.seed:
-            raise ScenarioError(f"run file {int(row['run_id']):06d}.parquet does not belong to this sweep",
-                                file=str(target))
-    done = {int(r["run_id"]) for r in previous}
-    todo = [t for t in tasks if t.run_id not in done]
 
-    started = datetime.now(UTC).isoformat(timespec="seconds")
-    manifest = _manifest(spec, len(points), started)
-    manifest["status"] = "running"
-    _write_manifest(target, manifest)
-    if not (target / "sweep.toml").exists():
-        atomic_write_bytes(target / "sweep.toml", (spec.text or "").encode())
-        resolved = build_scenario(spec.base_data, spec.fixed, file=str(spec.base_path))
-        atomic_write_bytes(target / "base.toml", to_toml(resolved).encode())
-        design = points.copy()
-        x = sample_matrix(spec)
-        if x is not None:
-            for i, name in enumerate(spec.names):
-                design[f"problem:{name}"] = x[:, i]
-        atomic_write_parquet(design, target / "design.parquet")
+def match_previous(rows: list[dict[str, Any]], tasks: list[Task], *, retry_errors: bool,
+                   folder: Path) -> tuple[list[dict[str, Any]], list[Task]]:
+    """Stored rows that belong to this design (renumbered to it), and the tasks still to run.
 
-    new_rows: list[dict[str, Any]] = []
+    Rows are matched by ``run_key`` (parameter values and seed), so a design that gained
+    replicates or points keeps every run it already has. A row that matches no run of the
+    design means the folder holds another sweep; with ``retry_errors`` failed rows are run again.
+    """
+    by_key = {t.meta["run_key"]: t for t in tasks}
+    previous = []
+    for row in rows:
+        task = by_key.get(row.get("run_key"))
+        if task is None:
+            raise ScenarioError(f"stored run {row.get('run_id')} (seed {row.get('seed')}) is not a run of "
+                                "this sweep; choose another --out", file=str(folder / "runs"))
+        if retry_errors and row["status"] != "ok":
+            continue
+        previous.append({**row, **task.meta})
+    done = {r["run_key"] for r in previous}
+    return previous, [t for t in tasks if t.meta["run_key"] not in done]
 
-    def on_row(row: dict[str, Any]) -> None:
-        atomic_write_parquet(pd.DataFrame([row]), runs_dir / f"{row['run_id']:06d}.parquet")
-        new_rows.append(row)
 
-    n_failed_before = sum(r["status"] != "ok" for r in previous)
+def _write_inputs(target: Path, spec: SweepSpec, points: pd.DataFrame) -> None:
+    """sweep.toml, base.toml and design.parquet (the design is rewritten: it may have grown)."""
+    atomic_write_bytes(target / "sweep.toml", (spec.text or "").encode())
+    resolved = build_scenario(spec.base_data, spec.fixed, file=str(spec.base_path))
+    atomic_write_bytes(target / "base.toml", to_toml(resolved).encode())
+    design = points.copy()
+    x = sample_matrix(spec)
+    if x is not None:
+        for i, name in enumerate(spec.names):
+            design[f"problem:{name}"] = x[:, i]
+    atomic_write_parquet(design, target / "design.parquet")
+
+
+def _run_tasks(spec: SweepSpec, todo: list[Task], store: RunStore, previous: list[dict[str, Any]], *,
+               executor: ExecutorInfo | None, workers: int | None, scheduler: str | None,
+               cluster: str | None, progress: bool, chunk_size: int | None,
+               force_workers: bool) -> tuple[LoopStats, str]:
+    """Run ``todo`` on the chosen executor, appending each finished run to ``store``."""
+    options = {"on_row": store.append, "progress": progress, "desc": spec.name,
+               "done_before": len(previous), "failed_before": sum(r["status"] != "ok" for r in previous),
+               "chunk_size": chunk_size, "record": spec.record}
     t0 = time.perf_counter()
     bases = {"base": spec.base_data}
     if executor is not None:
-        stats = execute(todo, bases, executor, on_row=on_row, progress=progress, desc=spec.name,
-                        done_before=len(previous), failed_before=n_failed_before, chunk_size=chunk_size)
-        detail = executor.detail
+        stats, detail = execute(todo, bases, executor, **options), executor.detail
     else:
-        with open_executor(workers, scheduler, cluster) as info:
-            stats = execute(todo, bases, info, on_row=on_row, progress=progress, desc=spec.name,
-                            done_before=len(previous), failed_before=n_failed_before,
-                            chunk_size=chunk_size)
-            detail = info.detail
+        with open_executor(workers, scheduler, cluster, force=force_workers) as info:
+            stats, detail = execute(todo, bases, info, **options), info.detail
     stats.wall_s = time.perf_counter() - t0
+    return stats, detail
 
-    df = consolidate(previous + new_rows, spec.names)
+
+def _finish(target: Path, spec: SweepSpec, manifest: dict[str, Any], stats: LoopStats, detail: str,
+            tasks: list[Task], *, n_previous: int) -> pd.DataFrame:
+    """Consolidate runs.parquet from the store (numbered as this design) and write the manifest."""
+    n_tasks = len(tasks)
+    rows, _ = match_previous(RunStore(target).rows(), tasks, retry_errors=False, folder=target)
+    df = consolidate(rows, spec.names)
     atomic_write_parquet(df, target / "runs.parquet")
     n_ok = int((df["status"] == "ok").sum())
     status = ("interrupted" if stats.interrupted else "aborted" if stats.aborted
-              else "complete" if len(df) == len(tasks) else "incomplete")
+              else "complete" if len(df) == n_tasks else "incomplete")
     manifest.update({
         "status": status, "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-        "executor": detail,
-        "counts": {"runs": len(tasks), "ok": n_ok, "error": len(df) - n_ok,
-                   "pending": len(tasks) - len(df), "resumed": len(previous), "this_session": stats.runs},
+        "executor": detail, "signal": stats.signal,
+        "counts": {"runs": n_tasks, "ok": n_ok, "error": len(df) - n_ok,
+                   "pending": n_tasks - len(df), "resumed": n_previous, "this_session": stats.runs},
         "throughput": stats.throughput(),
     })
-    _write_manifest(target, manifest)
+    write_manifest(target, manifest)
     df.attrs["out"] = str(target)
     df.attrs["throughput"] = manifest["throughput"]
-    if stats.interrupted:
-        raise SweepInterrupted(f"interrupted: {len(df)} of {len(tasks)} runs saved in {target}; "
-                               "continue with --resume")
-    if stats.aborted:
-        raise SweepAborted(f"{stats.aborted}; {len(df)} of {len(tasks)} runs saved in {target}; "
-                           "continue with --resume")
     return df
+
+
+def _raise_if_stopped(stats: LoopStats, n_saved: int, n_tasks: int, target: Path) -> None:
+    if stats.interrupted:
+        raise SweepInterrupted(f"interrupted: {n_saved} of {n_tasks} runs saved in {target}; "
+                               "continue with --resume", signal=stats.signal)
+    if stats.aborted:
+        raise SweepAborted(f"{stats.aborted}; {n_saved} of {n_tasks} runs saved in {target}; "
+                           "continue with --resume")
 
 
 def _manifest(spec: SweepSpec, n_points: int, started: str) -> dict[str, Any]:
@@ -252,6 +250,8 @@ def _manifest(spec: SweepSpec, n_points: int, started: str) -> dict[str, Any]:
         "sweep_file": str(spec.path) if spec.path else None, "base_scenario": str(spec.base_path),
         "design": spec.design.model_dump(), "problem": spec.problem(),
         "parameters": [{k: v for k, v in p.__dict__.items() if v is not None} for p in spec.parameters],
+        "levers": [p.name for p in spec.levers], "uncertainties": [p.name for p in spec.uncertainties],
+        "record": list(spec.record),
         "fixed": spec.fixed, "points": n_points, "replicates": spec.replicates,
         "runs": n_points * spec.replicates, "seed": spec.seed,
         "replicate_seeds": replicate_seeds(spec.seed, spec.replicates),
@@ -259,8 +259,3 @@ def _manifest(spec: SweepSpec, n_points: int, started: str) -> dict[str, Any]:
                    "design sampler seeded from spawn_key=(0,)",
         "started": started, **provenance(),
     }
-
-
-def _write_manifest(target: Path, manifest: dict[str, Any]) -> None:
-    text = json.dumps(manifest, indent=2, default=str) + "\n"
-    atomic_write_bytes(target / "manifest.json", text.encode())

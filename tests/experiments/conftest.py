@@ -68,3 +68,23 @@ def restore_start_method():
     before = multiprocessing.get_start_method(allow_none=True)
     yield
     multiprocessing.set_start_method(before, force=True)
+
+
+def fake_sweep_folder(out: Path, spec: SweepSpec, fn) -> Path:
+    """A sweep folder whose metric ``y`` is ``fn(overrides, replicate)``: no model runs."""
+    from simulation.experiments import sweep as sweep_module
+    from simulation.experiments.design import design_points, sample_matrix
+
+    rows = [{**t.meta, "y": fn(t.overrides, t.meta["replicate"]), "status": "ok", "error": None,
+             "wall_time_s": 0.0} for t in sweep_module.sweep_tasks(spec)]
+    (out / "runs").mkdir(parents=True)
+    sweep_module.atomic_write_parquet(sweep_module.consolidate(rows, spec.names),
+                                      out / "runs" / "part-000001.parquet")
+    design_df = design_points(spec)
+    x = sample_matrix(spec)
+    if x is not None:
+        for i, name in enumerate(spec.names):
+            design_df[f"problem:{name}"] = x[:, i]
+    design_df.to_parquet(out / "design.parquet")
+    sweep_module.write_manifest(out, sweep_module._manifest(spec, len(design_df), "now"))
+    return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -9,9 +10,8 @@ from typer.testing import CliRunner
 from simulation import ScenarioError
 from simulation.cli import app
 from simulation.experiments import run_sweep, sensitivity
-from simulation.experiments.sweep import sweep_tasks
 
-from .conftest import spec_of, sweep_data
+from .conftest import fake_sweep_folder, spec_of, sweep_data
 
 TWO = {"registry.sharing": {"min": 0.1, "max": 0.9}, "registry.delay_days": {"min": 0.0, "max": 30.0}}
 
@@ -19,27 +19,8 @@ TWO = {"registry.sharing": {"min": 0.1, "max": 0.9}, "registry.delay_days": {"mi
 def _fake_sweep(tmp_path, design, fn):
     """A sweep folder whose runs are a known function of the parameters (no model runs)."""
     spec = spec_of(sweep_data(design=design, parameters=TWO, replicates=2))
-    out = tmp_path / "fake"
-    from simulation.experiments import sweep as sweep_module
-
-    rows = []
-    for t in sweep_tasks(spec):
-        x1, x2 = t.overrides["registry.sharing"], t.overrides["registry.delay_days"]
-        rows.append({**t.meta, "y": fn(x1, x2) + 0.001 * t.meta["replicate"], "status": "ok",
-                     "error": None, "wall_time_s": 0.0})
-    out.mkdir()
-    (out / "runs").mkdir()
-    sweep_module.atomic_write_parquet(sweep_module.consolidate(rows, spec.names), out / "runs.parquet")
-    from simulation.experiments.design import design_points, sample_matrix
-
-    design_df = design_points(spec)
-    x = sample_matrix(spec)
-    for i, name in enumerate(spec.names):
-        design_df[f"problem:{name}"] = x[:, i]
-    design_df.to_parquet(out / "design.parquet")
-    manifest = sweep_module._manifest(spec, len(design_df), "now")
-    sweep_module._write_manifest(out, manifest)
-    return out
+    return fake_sweep_folder(tmp_path / "fake", spec, lambda o, k: fn(o["registry.sharing"],
+                                                                      o["registry.delay_days"]) + 0.001 * k)
 
 
 def test_sobol_finds_the_one_parameter_that_matters(tmp_path):
@@ -65,7 +46,7 @@ def test_real_sobol_sweep_then_cli_sensitivity(tmp_path):
     result = CliRunner().invoke(app, ["sensitivity", str(tmp_path / "s"), "--metric", "sanctions",
                                       "--metric", "legitimacy_mean"])
     assert result.exit_code == 0, result.output
-    assert "averaged" in result.output and "skipped" not in result.output
+    assert "one replicate per point" in result.output and "skipped" not in result.output
     for name in ("sensitivity.csv", "sensitivity.parquet", "sensitivity.png", "sensitivity.svg"):
         assert (tmp_path / "s" / name).exists(), name
     table = pd.read_parquet(tmp_path / "s" / "sensitivity.parquet")
@@ -79,3 +60,34 @@ def test_sensitivity_needs_a_sobol_or_morris_sweep(tmp_path):
         sensitivity(tmp_path / "grid")
     result = CliRunner().invoke(app, ["sensitivity", str(tmp_path / "grid")])
     assert result.exit_code == 2
+
+
+def test_noise_convergence_and_unreliable_indices_are_reported(tmp_path):
+    rng = np.random.default_rng(3)
+    noise = {}
+
+    def noisy(o, k):
+        # A weak signal under heavy replicate noise, from a small sample: unreliable indices.
+        key = (o["registry.sharing"], o["registry.delay_days"], k)
+        noise.setdefault(key, rng.normal(0, 5))
+        return o["registry.sharing"] + noise[key]
+
+    spec = spec_of(sweep_data(design={"kind": "sobol", "samples": 8}, parameters=TWO, replicates=2))
+    out = fake_sweep_folder(tmp_path / "noisy", spec, noisy)
+    table = sensitivity(out, ["y"], figure=False)
+    assert table["noise_share"].iloc[0] > 0.5  # most of the variance is seed noise
+    assert np.isfinite(table["S1_half"]).all()  # indices at N/2 = 4 base samples
+    text = " ".join(table.attrs["warnings"])
+    assert "replicate noise" in text and "wider than" in text
+    result = CliRunner().invoke(app, ["sensitivity", str(out), "--metric", "y"])
+    assert result.exit_code == 0 and "warning:" in result.output
+    assert "registry.delay_days" in result.output  # full names, never cut
+
+
+@pytest.mark.slow  # about 30 s on a busy machine: 1,024 base samples
+def test_a_clean_function_gives_no_warning_and_converges(tmp_path):
+    out = _fake_sweep(tmp_path, {"kind": "sobol", "samples": 1024}, lambda a, b: 10 * a + 0.01 * b)
+    table = sensitivity(out, ["y"], figure=False)
+    assert table.attrs["warnings"] == []
+    assert (table["max_change_half"] < 0.1).all()
+    assert (table["noise_share"] < 0.01).all()

@@ -129,7 +129,12 @@ def test_cli_rejects_a_bad_sweep_file_with_exit_status_2(tmp_path):
 
 
 def test_shipped_example_sweeps_are_valid():
+    from simulation.experiments.frontier import load_frontier
+
     for path in sorted((ROOT / "sweeps").glob("*.toml")):
+        if "[search]" in path.read_text():
+            assert load_frontier(path).runs <= 100  # a quick example
+            continue
         spec = load_sweep(path)
         assert len(design_points(spec)) == expected_points(spec)
     assert expected_points(load_sweep(ROOT / "sweeps" / "sharing-grid.toml")) == 6
@@ -143,3 +148,85 @@ def test_value_lists_are_discrete_in_sampled_designs():
     points = design_points(spec)
     assert set(points["appeals.enabled"]) == {True, False}
     assert np.isclose(points["appeals.enabled"].mean(), 0.5, atol=0.2)
+
+
+LEVERS = {"registry.deletion_sharing": {"values": [0.0, 0.5, 1.0]}}
+UNCERTAIN = {"registry.id_missing_rate": {"min": 0.0, "max": 0.2},
+             "population.distinct_names": {"min": 2000, "max": 50000, "scale": "log"}}
+
+
+def test_levers_and_uncertainties_are_marked_with_their_scales():
+    spec = spec_of(sweep_data(design={"kind": "lhs", "samples": 4}, parameters={},
+                              levers={**LEVERS, "appeals.enabled": [True, False]},
+                              uncertainties=UNCERTAIN))
+    assert [p.name for p in spec.levers] == ["registry.deletion_sharing", "appeals.enabled"]
+    assert [p.name for p in spec.uncertainties] == list(UNCERTAIN)
+    scales = {p.name: p.scale for p in spec.parameters}
+    assert scales == {"registry.deletion_sharing": "linear", "appeals.enabled": "categorical",
+                      "registry.id_missing_rate": "linear", "population.distinct_names": "log"}
+    # [parameters] entries are uncertainties unless they say otherwise.
+    plain = spec_of(sweep_data(parameters={"registry.sharing": {"values": [0.2, 0.8], "role": "lever"},
+                                           "appeals.enabled": [True, False]}))
+    assert [(p.name, p.role) for p in plain.parameters] == [("registry.sharing", "lever"),
+                                                           ("appeals.enabled", "uncertainty")]
+
+
+@pytest.mark.parametrize("change, field, words", [
+    ({"levers": LEVERS, "uncertainties": {"registry.deletion_sharing": [0.1, 0.2]}},
+     "uncertainties.registry.deletion_sharing", "varied twice"),
+    ({"parameters": {"registry.sharing": {"values": [0.2], "role": "levr"}}},
+     "parameters.registry.sharing.role", "did you mean 'lever'"),
+    ({"levers": {"registry.sharing": {"values": [0.2], "role": "uncertainty"}}},
+     "levers.registry.sharing.role", "contradicts its section"),
+    ({"parameters": {"registry.sharing": {"values": [0.2, 0.4], "scale": "lgo"}}},
+     "parameters.registry.sharing.scale", "did you mean 'log'"),
+    ({"parameters": {"appeals.enabled": {"values": [True, False], "scale": "log"}}},
+     "parameters.appeals.enabled.scale", "needs numbers"),
+    ({"parameters": {"registry.sharing": {"values": [0.0, 0.5], "scale": "log"}}},
+     "parameters.registry.sharing", "values > 0"),
+    ({"design": {"kind": "lhs", "samples": 4},
+      "parameters": {"registry.sharing": {"min": 0.1, "max": 0.9, "scale": "categorical"}}},
+     "parameters.registry.sharing.scale", "list of values, not a range"),
+    ({"parameters": {"registry.sharing": {"values": [0.2], "step": 1}}},
+     "parameters.registry.sharing", "takes only scale and role"),
+])
+def test_bad_levers_and_uncertainties_name_the_field(change, field, words):
+    with pytest.raises(ScenarioError) as info:
+        spec_of(sweep_data(**{"parameters": {}, **change}))
+    assert info.value.field == field
+    assert words in info.value.reason
+
+
+@pytest.mark.parametrize("change, size", [
+    ({"design": {"kind": "random", "samples": 10_000_000}}, "20,000,000 runs"),
+    ({"parameters": {f"registry.{k}": {"start": 0.01, "stop": 0.99, "num": 1000} for k in
+                     ("sharing", "id_missing_rate", "deletion_sharing")}}, "2,000,000,000 runs"),
+    ({"replicates": 100_000, "parameters": {"registry.sharing": [0.1, 0.2, 0.3]}}, "300,000 runs"),
+])
+def test_oversized_designs_are_refused_before_they_are_built(change, size):
+    data = sweep_data(**change)
+    if "design" in change:
+        data["parameters"] = {"registry.sharing": {"min": 0.1, "max": 0.9}}
+    start = __import__("time").perf_counter()
+    with pytest.raises(ScenarioError) as info:
+        spec_of(data)
+    assert size in info.value.reason and "--max-runs" in info.value.reason
+    assert __import__("time").perf_counter() - start < 2
+
+
+def test_max_runs_lowers_or_lifts_the_limit():
+    from simulation.experiments.spec import parse_sweep
+
+    with pytest.raises(ScenarioError, match="would have 8 runs"):
+        parse_sweep(sweep_data(), path=ROOT / "sweeps" / "t.toml", max_runs=7)
+    assert parse_sweep(sweep_data(), path=ROOT / "sweeps" / "t.toml", max_runs=8).replicates == 2
+
+
+def test_workers_are_capped_at_the_cores_unless_forced():
+    from simulation.experiments.executors import capped_workers, default_workers
+
+    cores = default_workers()
+    n, note = capped_workers(cores + 28)
+    assert n == cores and f"capped from {cores + 28}" in note
+    assert capped_workers(cores + 28, force=True) == (cores + 28, "")
+    assert capped_workers(None) == (cores, "")

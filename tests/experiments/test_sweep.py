@@ -16,6 +16,7 @@ import pytest
 from simulation import ScenarioError
 from simulation.experiments import run_sweep
 from simulation.experiments import worker as worker_module
+from simulation.experiments.store import RunStore
 
 from .conftest import results, spec_of, sweep_data, write_sweep
 
@@ -33,13 +34,13 @@ def reference(tmp_path_factory):
 def test_sweep_writes_runs_manifest_and_provenance(reference):
     out, df = reference
     assert len(df) == 8 and (df["status"] == "ok").all()
-    assert list(df.columns[:6]) == ["run_id", "point", "replicate", "seed", "registry.sharing",
-                                    "appeals.enabled"]
+    assert list(df.columns[:7]) == ["run_id", "point", "replicate", "seed", "run_key",
+                                    "registry.sharing", "appeals.enabled"]
     assert list(df.columns[-3:]) == ["status", "error", "wall_time_s"]
     for metric in ("compliance_rate", "wrongful_sanctions", "wrongful_sanction_days", "legitimacy_mean"):
         assert metric in df.columns
     assert pd.read_parquet(out / "runs.parquet").equals(df)
-    assert len(list((out / "runs").glob("*.parquet"))) == 8
+    assert [p.name for p in (out / "runs").iterdir()] == ["part-000001.parquet"]  # one part, no journal
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "complete"
     assert manifest["counts"] == {"runs": 8, "ok": 8, "error": 0, "pending": 0, "resumed": 0,
@@ -71,9 +72,14 @@ def test_resume_runs_only_what_is_missing_and_gives_the_same_rows(reference, tmp
     crashed = tmp_path / "crashed"
     shutil.copytree(out, crashed)
     (crashed / "runs.parquet").unlink()  # a killed sweep never consolidated
-    for run_id in (1, 4, 5, 7):
-        (crashed / "runs" / f"{run_id:06d}.parquet").unlink()
-    (crashed / "runs" / ".000004.parquet.999.tmp").write_bytes(b"half a file")
+    # As a kill -9 leaves it: no part yet, four runs in the journal, the fifth torn mid-line.
+    part = crashed / "runs" / "part-000001.parquet"
+    rows = pd.read_parquet(part).to_dict("records")
+    part.unlink()
+    kept = [json.dumps({"row": r}) for r in rows if r["run_id"] not in (1, 4, 5, 7)]
+    torn = json.dumps({"row": rows[1]})[:40]
+    (crashed / "runs" / "journal-000001.jsonl").write_text("\n".join(kept) + "\n" + torn)
+    (crashed / "runs" / ".part-000001.parquet.999.tmp").write_bytes(b"half a file")
     with pytest.raises(ScenarioError, match="use --resume"):
         run_sweep(spec_of(sweep_data()), crashed, workers=0, progress=False)
     df = run_sweep(spec_of(sweep_data()), crashed, workers=0, progress=False, resume=True)
@@ -151,10 +157,14 @@ def _start(args, cwd):
                             text=True, start_new_session=True)
 
 
+def _finished(folder):
+    return len(RunStore(folder).rows()) if (folder / "runs").exists() else 0
+
+
 def _wait_for_runs(folder, n, proc, timeout=90):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        if len(list((folder / "runs").glob("*.parquet"))) >= n if (folder / "runs").exists() else False:
+        if _finished(folder) >= n:
             return
         if proc.poll() is not None:
             pytest.fail(f"sweep ended early: {proc.communicate()}")
@@ -179,7 +189,7 @@ def test_killed_cli_sweep_resumes_to_the_uninterrupted_rows(sig, tmp_path, kill_
     _wait_for_runs(out, 2, proc)
     os.killpg(proc.pid, sig)  # the whole group: Ctrl-C at a terminal, or a hard crash
     _, stderr = proc.communicate(timeout=60)
-    finished = len(list((out / "runs").glob("*.parquet")))
+    finished = _finished(out)
     assert 2 <= finished < 12, "the sweep finished before it could be interrupted"
     if sig == signal.SIGINT:
         assert proc.returncode == 130, stderr
