@@ -137,9 +137,9 @@ def discovery_figure(result: dict, stem: Path) -> list[Path]:
 
 
 def _unit(metric: str) -> str:
-    from simulation.experiments.comparison import headline
+    from simulation.headline import HEADLINE
 
-    return next((u for k, _, u in headline() if k == metric), "")
+    return next((u for k, _, u in HEADLINE if k == metric), "")
 
 
 def _axis_label(metric: str, direction: str) -> str:
