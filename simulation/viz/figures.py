@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from simulation.errors import ScenarioError
 from simulation.viz import style
@@ -360,13 +361,21 @@ def list_and_copies_figure(ts: pd.DataFrame) -> Figure:
     left.plot(days, _col(ts, "listed_stock.all_lists"), color=style.OKABE_ITO["black"],
               linewidth=4.5, label="active at source (all blacklists)")
     copies = sorted(c.split(".", 1)[1] for c in ts.columns if c.startswith("copy_size."))
+    # black is the source's line: every copy gets its own colour (then a dash pattern too)
+    colours = [c for c in style.CYCLE if c != style.OKABE_ITO["black"]]
     for i, name in enumerate(copies):
-        color = style.CYCLE[i % (len(style.CYCLE) - 2)]
-        left.plot(days, _col(ts, f"copy_size.{name}"), color=color, linewidth=2, label=name)
-        right.plot(days, _col(ts, f"copy_stale.{name}"), color=color, linewidth=2, label=name)
+        color, dash = colours[i % len(colours)], ("-", "--", ":", "-.")[i // len(colours) % 4]
+        left.plot(days, _col(ts, f"copy_size.{name}"), color=color, linestyle=dash, linewidth=2,
+                  label=name)
+        right.plot(days, _col(ts, f"copy_stale.{name}"), color=color, linestyle=dash,
+                   linewidth=2, label=name)
     left.set_ylim(bottom=0)
     right.set_ylim(bottom=0)
-    left.legend(loc="upper left", fontsize=10, ncol=2)
+    right.yaxis.set_major_locator(MaxNLocator(integer=True))  # whole records
+    # one legend for both panels, below them, so it covers no line
+    handles, labels = left.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", fontsize=11,
+               ncol=min(5, max(1, len(labels))))
     if not copies:
         style.empty_note(right, "no copies were audited")
     label(left, "days since start", "records held (count)", "Source list vs copies")

@@ -31,6 +31,10 @@ tr.subsub td:first-child{padding-left:3.5em}figure{margin:1.5em 0}img{max-width:
 figcaption{font-weight:bold;margin-bottom:.4em}pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:14px}
 details{margin:1em 0}summary{cursor:pointer;font-weight:bold}.muted{color:#666}
 .case{background:#fff8f0;border-left:6px solid #D55E00;padding:.2em 1em;margin:1em 0}
+.case pre,pre.case{white-space:pre-wrap;overflow-wrap:anywhere}
+@media print{body{max-width:none;margin:0;font-size:11pt}pre{white-space:pre-wrap;
+overflow-wrap:anywhere;overflow:visible;font-size:9pt}details{display:block}
+details>*{display:block}figure,table,.case{break-inside:avoid}img{max-width:100%}}
 """
 
 

@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from simulation.cli import app
+from simulation.viz.figures import load_run
 from simulation.viz.report import write_report
 from simulation.viz.trace import display_name, rebuild, story, trace_text, wrongful_spans
 
@@ -31,6 +32,21 @@ def test_report_is_self_contained_and_has_the_headline(run_dir, tmp_path):
     assert text.count("data:image/png;base64,") == 9
     assert "<details>" in text and "git_commit" in text
     assert "longest wrongful sanctions" in text
+    # printed, every line of a case story wraps inside the page instead of being cut off
+    css = text[text.index("<style>"):text.index("</style>")]
+    assert ".case pre" in css and "pre-wrap" in css.split("@media print")[1]
+
+
+def test_list_and_copies_gives_every_copy_its_own_colour_and_a_legend_below(run_dir):
+    from simulation.viz.figures import list_and_copies_figure
+
+    run = load_run(run_dir)
+    fig = list_and_copies_figure(run.timeseries)
+    left, right = fig.axes[:2]
+    styles = [(line.get_color(), line.get_linestyle()) for line in right.get_lines()]
+    assert len(styles) >= 2 and len(set(styles)) == len(styles)  # no two copies alike
+    assert left.get_legend() is None and len(fig.legends) == 1  # one legend, outside the panels
+    assert len(fig.legends[0].get_texts()) == len(left.get_lines())
 
 
 def test_report_cli_default_path(run_dir):
