@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import math
+import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -33,7 +35,7 @@ err_console = Console(stderr=True)
 def fail(exc: ScenarioError) -> None:
     """Print a user error and exit with status 2."""
     err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
+    raise typer.Exit(exc.exit_status)
 
 
 def headline_table(summary: dict[str, float], title: str) -> RichTable:
@@ -56,6 +58,17 @@ def headline_table(summary: dict[str, float], title: str) -> RichTable:
     return table
 
 
+def _interrupt_on_signals(done: Callable[[], bool]) -> None:
+    """Ctrl-C and SIGTERM raise KeyboardInterrupt(signum) unless ``done()`` (then: ignored)."""
+
+    def handler(signum: int, _frame: object) -> None:
+        if not done():
+            raise KeyboardInterrupt(signum)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, handler)
+
+
 @app.command()
 def run(
     scenario: Annotated[str, typer.Argument(help="Scenario TOML file, or a shipped scenario name.")],
@@ -69,7 +82,10 @@ def run(
     quiet: Annotated[bool, typer.Option(help="Print only the output folder.")] = False,
 ) -> None:
     """Run one scenario and write summary, time series, events, resolved scenario, manifest."""
+    finished: list[Path] = []  # the run folder, once it exists: a later signal changes nothing
+    _interrupt_on_signals(lambda: bool(finished) and finished[0].exists())
     try:
+        from simulation.paths import check_output_target
         from simulation.runner import default_out_dir
         from simulation.runner import run as run_scenario
         from simulation.scenario import load_scenario, parse_set_options
@@ -78,21 +94,22 @@ def run(
         overrides = parse_set_options(set_)
         extra = {k: v for k, v in (("seed", seed), ("days", days)) if v is not None}
         spec = load_scenario(path, {**overrides, **extra})
-        if out is not None and out.exists():
-            raise ScenarioError("output folder exists; choose another --out or remove it",
-                                file=str(out))
-        target = out or default_out_dir(spec)
+        target = check_output_target(out or default_out_dir(spec))
         if not quiet:
             err_console.print(f"running {spec.name} ({spec.population.individuals:,} individuals, "
                               f"{spec.days} days, seed {spec.seed}) ...", highlight=False)
         result = run_scenario(spec)
+        finished.append(target)
         written = result.write(target)
     except ScenarioError as exc:
         fail(exc)
         return
-    except KeyboardInterrupt:
-        err_console.print("interrupted: nothing was written")
-        raise typer.Exit(130) from None
+    except KeyboardInterrupt as exc:
+        if finished and finished[0].exists():  # the signal came just after the final rename
+            written = finished[0]
+        else:
+            err_console.print("interrupted: nothing was written")
+            raise typer.Exit(128 + (exc.args[0] if exc.args else signal.SIGINT)) from None
     if quiet:
         console.print(str(written), highlight=False)
         return

@@ -7,6 +7,7 @@ import math
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -19,9 +20,10 @@ from typing import Any
 
 import pandas as pd
 
-from simulation.errors import ScenarioError
+from simulation.errors import OutputError
 from simulation.metrics import summarise
 from simulation.model import JointSanctionsModel
+from simulation.paths import check_output_target, folder_slug
 from simulation.scenario.loading import build_scenario, load_scenario
 from simulation.scenario.schema import Scenario
 from simulation.scenario.writing import to_toml
@@ -46,12 +48,13 @@ class RunResult:
 
         Refuses to overwrite an existing folder (ScenarioError).
         """
-        out = Path(out_dir)
-        if out.exists():
-            raise ScenarioError("output folder exists; choose another --out or remove it",
-                                file=str(out))
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        out = check_output_target(out_dir)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{out.name[:40]}.", dir=out.parent))
+        except OSError as exc:
+            raise OutputError(f"cannot create the output folder: {exc.strerror or exc}",
+                              file=str(out)) from None
         try:
             (tmp / "summary.json").write_text(json.dumps(_json_safe(self.summary), indent=2) + "\n")
             self.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
@@ -59,7 +62,16 @@ class RunResult:
             (tmp / "scenario.toml").write_text(to_toml(self.scenario))
             (tmp / "manifest.json").write_text(json.dumps(self.manifest(), indent=2) + "\n")
             tmp.chmod(0o755)  # mkdtemp makes 0700; results are meant to be shared and read
-            os.rename(tmp, out)
+            # No signal between the rename and the return: a run is either all there or absent.
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+            try:
+                os.rename(tmp, out)
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        except OSError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise OutputError(f"writing the results failed ({exc.strerror or exc}); "
+                              "nothing was written", file=str(out)) from None
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -131,9 +143,13 @@ def run(scenario: Scenario | str | Path, *, seed: int | None = None, days: int |
 
 
 def default_out_dir(scenario: Scenario, root: str | Path = "results") -> Path:
-    """results/<scenario>/<timestamp>-seed<N>/, never an existing folder."""
+    """results/<slug of the name>/<timestamp>-seed<N>/, never an existing folder.
+
+    The scenario's name is a label: :func:`~simulation.paths.folder_slug` makes it one safe
+    folder name, so no name can lead outside ``root``.
+    """
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = Path(root) / scenario.name / f"{stamp}-seed{scenario.seed}"
+    base = Path(root) / folder_slug(scenario.name) / f"{stamp}-seed{scenario.seed}"
     out, k = base, 1
     while out.exists():
         k += 1

@@ -9,10 +9,12 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from simulation.errors import ScenarioError
+from simulation.inputs import read_input_text
 from simulation.scenario.catalogue import SCENARIO_DIR
 from simulation.scenario.overrides import apply_overrides
 from simulation.scenario.schema import (
     Agency,
+    CrossReferenceError,
     JurisdictionOverride,
     Link,
     Scenario,
@@ -32,7 +34,7 @@ def _explain(err: dict[str, Any], data: dict[str, Any]) -> str:
         valid = sorted(parent.model_fields) if parent else []
         return describe_unknown("key", str(loc[-1]), valid)
     msg = err["msg"]
-    if "input" in err and err["type"] != "missing":
+    if "input" in err and err["type"] != "missing" and not isinstance(err["input"], dict | list):
         msg += f" (got {err['input']!r})"
     return msg
 
@@ -92,6 +94,9 @@ def build_scenario(
         reason = _explain(err, data)
         if err["type"] == "value_error":
             reason = reason.removeprefix("Value error, ")
+            cause = err.get("ctx", {}).get("error")
+            if isinstance(cause, CrossReferenceError):
+                field = cause.field
         # Blame the override, not the file, when the bad value came from --set (or a sweep).
         culprit = next((k for k in (overrides or {}) if field == k or field.startswith(k + ".")),
                        None)
@@ -106,16 +111,16 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     shipped = SCENARIO_DIR / (path.name if path.suffix == ".toml" else f"{path.name}.toml")
     if not path.exists() and path.parent == Path(".") and shipped.exists():
         path = shipped  # a shipped scenario by name, e.g. "classroom"
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         raise ScenarioError("no such file (shipped scenarios: joint-sanctions scenarios)",
                             file=str(path))
-    if path.is_dir():
-        raise ScenarioError("is a folder, not a scenario file", file=str(path))
+    text = read_input_text(path, what="scenario file")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"not valid TOML: {exc}", file=str(path)) from None
-    except UnicodeDecodeError:
-        raise ScenarioError("not a text file", file=str(path)) from None
+    if not data:
+        raise ScenarioError("the file is empty: a scenario needs at least one setting "
+                            "(e.g. name = \"my-scenario\"); nothing was run", file=str(path))
     data.setdefault("name", path.stem)
     return build_scenario(data, overrides, file=str(path))

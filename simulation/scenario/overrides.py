@@ -63,6 +63,9 @@ def parse_set_options(items: list[str] | None) -> dict[str, Any]:
     """Turn ``["a.b=1", ...]`` into ``{"a.b": 1}``; bad syntax is a ScenarioError."""
     out: dict[str, Any] = {}
     for item in items or []:
+        if any(c in item for c in "\n\r\x00"):
+            raise ScenarioError(f"{item!r} contains a line break or NUL; give one value per --set",
+                                field="--set")
         if "=" not in item:
             raise ScenarioError(f"'{item}' is not of the form dotted.name=value", field="--set")
         key, _, value = item.partition("=")

@@ -16,11 +16,21 @@ from __future__ import annotations
 import copy
 import difflib
 from enum import StrEnum
-from typing import Any, Literal
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 ASSUMPTION = "assumption"
+MAX_LISTED = 12  # valid names shown in an error message
 
 
 def param(
@@ -44,10 +54,52 @@ def param(
     )
 
 
+def _scalar_types(annotation: Any) -> set[Any]:
+    """The plain types a field accepts: ``int | None`` -> {int}; models and containers -> {}."""
+    args = get_args(annotation) if get_origin(annotation) in (Union, UnionType) else (annotation,)
+    return {a for a in args if a in (bool, int, float)}
+
+
 class Strict(BaseModel):
-    """Base for every scenario section: unknown keys are errors."""
+    """Base for every scenario section: unknown keys are errors, and types are not coerced.
+
+    A string is never taken for a number or a switch (``"5"``, ``"yes"``) and a switch is never
+    taken for a number (``individuals = true``); an integer is still a valid float.
+    """
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, use_enum_values=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_coercion(cls, value: Any, info: ValidationInfo) -> Any:
+        kinds = _scalar_types(cls.model_fields[info.field_name].annotation)
+        if not kinds or value is None:
+            return value
+        if bool in kinds:
+            if not isinstance(value, bool):
+                raise ValueError(f"must be true or false, not {_type_word(value)}")
+        elif isinstance(value, bool) or not isinstance(value, int | float):
+            number = "a whole number" if kinds == {int} else "a number"
+            raise ValueError(f"must be {number}, not {_type_word(value)}")
+        elif isinstance(value, float) and value == 0.0:
+            return 0.0  # -0.0 is zero (numpy refuses a scale of -0.0)
+        return value
+
+
+def _type_word(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, str):
+        return "a string"
+    return f"a {type(value).__name__}"
+
+
+class CrossReferenceError(ValueError):
+    """A name that refers to nothing (a jurisdiction, list or node), with the field it sits in."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(message)
 
 
 class Matching(StrEnum):
@@ -119,8 +171,9 @@ class Population(Strict):
         description="Spread of initial legitimacy between individuals.",
     )
     service_propensity_shape: float = param(
-        0.5, gt=0, le=100, unit="gamma shape", source=ASSUMPTION,
-        description="Heterogeneity of service use (gamma shape; small = a few frequent users).",
+        0.5, ge=0.01, le=100, unit="gamma shape", source=ASSUMPTION,
+        description="Heterogeneity of service use (gamma shape; small = a few frequent users). "
+        "Below 0.01 nearly every use class is empty and the model has no users to draw.",
     )
 
     @model_validator(mode="after")
@@ -533,28 +586,28 @@ class Scenario(Strict):
         names = self.population.names()
         for key in self.jurisdictions:
             if key not in names:
-                raise ValueError(describe_unknown("jurisdictions", key, names))
+                raise CrossReferenceError(f"jurisdictions.{key}",
+                                          describe_unknown("jurisdiction", key, names))
         lists = {"court_blacklist"} | {
             f"{n}_blacklist" for n, a in self.agencies.items() if a.own_blacklist
         }
         for aname, agency in self.agencies.items():
             if agency.jurisdiction is not None and agency.jurisdiction not in names:
-                raise ValueError(
-                    f"agencies.{aname}.jurisdiction: " + describe_unknown("jurisdiction",
-                                                                   agency.jurisdiction, names)
-                )
+                raise CrossReferenceError(
+                    f"agencies.{aname}.jurisdiction",
+                    describe_unknown("jurisdiction", agency.jurisdiction, names))
             for lst in agency.consumes:
                 if lst not in lists:
-                    raise ValueError(
-                        f"agencies.{aname}.consumes: " + describe_unknown("list", lst, sorted(lists))
-                    )
+                    raise CrossReferenceError(f"agencies.{aname}.consumes",
+                                              describe_unknown("list", lst, sorted(lists)))
         nodes = set(self.agencies) | {f"court:{n}" for n in names} | {"platform"} | {
             f"platform:{n}" for n in names
         }
         for i, link in enumerate(self.links):
-            for end in (link.source, link.to):
+            for side, end in (("source", link.source), ("to", link.to)):
                 if end not in nodes:
-                    raise ValueError(f"links[{i}]: " + describe_unknown("node", end, sorted(nodes)))
+                    raise CrossReferenceError(f"links[{i}].{side}",
+                                              describe_unknown("node", end, sorted(nodes)))
         return self
 
     def active_agencies(self) -> dict[str, Agency]:
@@ -563,10 +616,14 @@ class Scenario(Strict):
 
 
 def describe_unknown(what: str, value: str, valid: list[str] | set[str]) -> str:
-    """``unknown <what> '<value>'``, a did-you-mean hint and the valid names."""
+    """``unknown <what> '<value>'``, a did-you-mean hint and (up to 12 of) the valid names."""
     close = difflib.get_close_matches(value, list(valid), n=1)
     hint = f"; did you mean '{close[0]}'?" if close else ""
-    return f"unknown {what} '{value}'{hint} (valid: {', '.join(sorted(valid))})"
+    shown = sorted(valid)
+    listing = ", ".join(shown[:MAX_LISTED])
+    if len(shown) > MAX_LISTED:
+        listing += f", ... ({len(shown)} in all)"
+    return f"unknown {what} {value!r}{hint} (valid: {listing})"
 
 
 def json_schema() -> dict[str, Any]:

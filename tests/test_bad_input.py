@@ -1,0 +1,271 @@
+"""Hostile input: every bad file, value, path or signal ends in a clear message, never a traceback.
+
+Most cases run the CLI in-process (typer's CliRunner) for speed; FIFOs and signals need a real
+process. Each case asserts the exit status, the message, and that nothing was written elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from simulation.cli import app
+from simulation.paths import folder_slug
+from simulation.runner import default_out_dir
+from simulation.scenario import build_scenario, load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = sorted((ROOT / "scenarios").glob("*.toml"))
+TINY = ["--days", "3", "--set", "population.individuals=300", "--set", "population.firms=20",
+        "--set", "population.distinct_names=1000"]
+
+
+def invoke(*args: str):
+    result = CliRunner().invoke(app, list(args), catch_exceptions=True)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise AssertionError(f"traceback for {args}: {result.exception!r}") from result.exception
+    return result.exit_code, result.output
+
+
+def files_under(folder: Path) -> set[Path]:
+    return {p.relative_to(folder) for p in folder.rglob("*")}
+
+
+# ----------------------------------------------------------------------------- names are labels
+
+
+@pytest.mark.parametrize("name", ["../../escaped", "/srv/x/escaped", "a\x00b", "n" * 256,
+                                  "航空 规划", "..", "", "-rf"])
+def test_a_name_is_a_label_never_a_path(tmp_path, name):
+    spec = build_scenario({"name": name, "population": {"individuals": 10}})
+    out = default_out_dir(spec, root=tmp_path / "results")
+    assert out.parent.parent == tmp_path / "results"
+    slug = out.parent.name
+    assert slug == folder_slug(name) and "/" not in slug and "\x00" not in slug
+    assert slug not in ("", ".", "..") and len(slug.encode()) <= 100
+
+
+def test_a_hostile_name_runs_inside_results(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    scen = tmp_path / "s.toml"
+    scen.write_text('name = "../../outside"\n')
+    code, output = invoke("run", str(scen), *TINY, "--quiet")
+    assert code == 0, output
+    new = files_under(tmp_path) - {Path("s.toml")}
+    assert all(p.parts[0] == "results" for p in new), new
+    assert not (tmp_path.parent / "outside").exists()
+
+
+# ----------------------------------------------------------------------------- strict types
+
+
+@pytest.mark.parametrize(("setting", "reason"), [
+    ("population.individuals='5'", "must be a whole number, not a string"),
+    ("courts.clerical_error_rate='0.1'", "must be a number, not a string"),
+    ("population.individuals=true", "must be a whole number, not a boolean"),
+    ("appeals.enabled='yes'", "must be true or false, not a string"),
+    ("appeals.enabled=yes", "must be true or false, not a string"),
+    ("appeals.enabled=1", "must be true or false, not a int"),
+])
+def test_no_type_coercion(setting, reason):
+    code, output = invoke("run", "classroom", "--set", setting)
+    assert code == 2 and reason in output, output
+    assert "Traceback" not in output
+
+
+def test_an_integer_is_still_a_valid_float_and_minus_zero_is_zero():
+    spec = build_scenario({"courts": {"judgment_rate_per_year": 0}, "population":
+                           {"legitimacy_sd": -0.0, "individuals": 10}})
+    assert spec.courts.judgment_rate_per_year == 0.0
+    assert str(spec.population.legitimacy_sd) == "0.0"
+
+
+# ----------------------------------------------------------------------------- input files
+
+
+def test_empty_file_is_an_error(tmp_path):
+    (tmp_path / "empty.toml").write_text("# only a comment\n")
+    code, output = invoke("validate", str(tmp_path / "empty.toml"))
+    assert code == 2 and "the file is empty" in output
+
+
+@pytest.mark.parametrize(("path", "reason"), [("/dev/zero", "is a device"), ("/dev/null", "is a device")])
+def test_devices_are_refused(path, reason):
+    code, output = invoke("validate", path)
+    assert code == 2 and reason in output, output
+
+
+def test_folder_and_oversize_files_are_refused(tmp_path):
+    code, output = invoke("validate", str(tmp_path))
+    assert code == 2 and "is a folder" in output
+    big = tmp_path / "big.toml"
+    big.write_text("# " + "x" * (9 * 1024 * 1024) + "\n")
+    code, output = invoke("validate", str(big))
+    assert code == 2 and "may be at most" in output
+
+
+def test_fifo_is_refused_without_hanging(tmp_path):
+    fifo = tmp_path / "pipe.toml"
+    os.mkfifo(fifo)
+    t0 = time.monotonic()
+    p = subprocess.run([sys.executable, "-m", "simulation", "validate", str(fifo)],
+                       capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert p.returncode == 2 and "FIFO" in p.stderr and time.monotonic() - t0 < 60
+    assert "Traceback" not in p.stderr
+
+
+def test_utf8_bom_and_non_utf8(tmp_path):
+    bom = tmp_path / "bom.toml"
+    bom.write_bytes(b"\xef\xbb\xbfname = 'bom'\n")
+    assert load_scenario(bom).name == "bom"
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes(b"name = '\xe9'\n")
+    code, output = invoke("validate", str(latin))
+    assert code == 2 and "not a UTF-8 text file" in output
+
+
+def test_set_value_with_a_newline_is_an_error():
+    code, output = invoke("run", "classroom", "--set", "registry.sharing=0.5\nregistry.delay_days=1")
+    assert code == 2 and "line break" in output
+
+
+# ----------------------------------------------------------------------------- ranges that run
+
+
+def test_propensity_shape_too_small_to_run_is_refused():
+    code, output = invoke("validate", "classroom")
+    assert code == 0
+    code, output = invoke("run", "classroom", "--set", "population.service_propensity_shape=1e-9")
+    assert code == 2 and "service_propensity_shape" in output
+
+
+def test_edges_of_ranges_run(tmp_path):
+    out = tmp_path / "edge"
+    code, output = invoke("run", "classroom", *TINY, "--set", "population.legitimacy_sd=-0.0",
+                          "--set", "population.service_propensity_shape=0.01", "--out", str(out),
+                          "--quiet")
+    assert code == 0, output
+    assert (out / "summary.json").is_file()
+
+
+# ----------------------------------------------------------------------------- output folders
+
+
+def test_out_under_a_file_is_refused_before_running(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    t0 = time.monotonic()
+    code, output = invoke("run", "baseline", "--out", str(tmp_path / "afile" / "out"))
+    assert code == 2 and "is a file, not a folder" in output
+    assert time.monotonic() - t0 < 10  # refused before the 100,000-person run
+
+
+def test_out_name_too_long_and_read_only(tmp_path):
+    code, output = invoke("run", "baseline", "--out", str(tmp_path / ("n" * 300)))
+    assert code == 2 and "the limit is 255" in output
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    try:
+        if os.access(ro, os.W_OK):
+            pytest.skip("running as a user who can write anywhere")
+        code, output = invoke("run", "baseline", "--out", str(ro / "out"))
+        assert code == 2 and "cannot write" in output
+    finally:
+        ro.chmod(0o700)
+
+
+def test_write_failure_is_exit_1_and_leaves_nothing(tmp_path, monkeypatch):
+    import pandas as pd
+
+    def full_disk(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", full_disk)
+    code, output = invoke("run", "classroom", *TINY, "--out", str(tmp_path / "out"))
+    assert code == 1 and "No space left on device" in output and "nothing was written" in output
+    assert list(tmp_path.iterdir()) == []
+
+
+# ----------------------------------------------------------------------------- cross references
+
+
+def test_cross_reference_error_names_field_and_value_only():
+    code, output = invoke("run", "local-pilots", "--set", "agencies.rail.jurisdiction=j9")
+    assert code == 2
+    assert "agencies.rail.jurisdiction" in output and "'j9'" in output
+    assert len(output) < 400 and "got {" not in output, output
+
+
+# ----------------------------------------------------------------------------- signals
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signal_during_a_run_leaves_nothing(tmp_path, sig):
+    out = tmp_path / "out"
+    p = subprocess.Popen([sys.executable, "-m", "simulation", "run", "baseline", "--out", str(out)],
+                         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4)
+    p.send_signal(sig)
+    _, err = p.communicate(timeout=60)
+    if p.returncode == 0:  # finished before the signal: complete
+        assert (out / "manifest.json").is_file()
+    else:
+        assert p.returncode == 128 + sig, err
+        assert list(tmp_path.iterdir()) == []
+    assert "Traceback" not in err
+
+
+# ----------------------------------------------------------------------------- fuzzer
+
+VALUES = st.one_of(st.integers(-10**12, 10**12), st.floats(allow_nan=True), st.booleans(),
+                   st.text(max_size=30), st.lists(st.integers(), max_size=3), st.none())
+
+
+def _mutate(data: dict, draw) -> dict:
+    sections = [k for k, v in data.items() if isinstance(v, dict)] or [None]
+    section = draw(st.sampled_from(sections))
+    table = data if section is None else data[section]
+    keys = list(table) or ["x"]
+    key = draw(st.one_of(st.sampled_from(keys), st.text(min_size=1, max_size=12)))
+    value = draw(VALUES)
+    if value is None:
+        table.pop(key, None)
+    else:
+        table[key] = value
+    return data
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(SHIPPED), st.data())
+def test_fuzzed_shipped_scenarios_exit_0_or_2(tmp_path_factory, path, data):
+    import tomllib
+
+    import tomli_w
+
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    for _ in range(data.draw(st.integers(1, 3))):
+        raw = _mutate(raw, data.draw)
+    folder = tmp_path_factory.mktemp("fuzz")
+    scen = folder / "mutant.toml"
+    try:
+        scen.write_text(tomli_w.dumps(raw), encoding="utf-8")
+    except (TypeError, ValueError):
+        return  # a value TOML cannot hold (NaN is fine; None is not)
+    code, output = invoke("validate", str(scen))
+    assert code in (0, 2), output
+    out = folder / "out"
+    t0 = time.monotonic()
+    code, output = invoke("run", str(scen), *TINY, "--out", str(out), "--quiet")
+    assert code in (0, 2), output
+    assert time.monotonic() - t0 < 30
+    assert files_under(folder) - {Path("mutant.toml")} <= {Path("out")} | {
+        Path("out") / p for p in (files_under(out) if out.exists() else set())}
