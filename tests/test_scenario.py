@@ -113,9 +113,10 @@ def test_per_agency_and_per_jurisdiction_overrides():
     ({"registry.matching": "fuzzy"}, "registry.matching", "'id'"),
     ({"registry.topology": "mesh"}, "registry.topology", "'hub'"),
     ({"registry.sharin": 0.5}, "registry.sharin", "did you mean 'sharing'"),
-    ({"population.individuals": "many"}, "population.individuals", "integer"),
+    ({"population.individuals": "many"}, "population.individuals", "whole number"),
     ({"agencies.airline.matchng": "id"}, "agencies.airline.matchng", "did you mean 'matching'"),
-    ({"jurisdictions.nowhere.appeals.enabled": False}, None, "unknown jurisdictions 'nowhere'"),
+    ({"jurisdictions.nowhere.appeals.enabled": False}, None,
+     "unknown jurisdictions 'nowhere'"),
 ])
 def test_bad_values_name_field_and_reason(overrides, field, words):
     with pytest.raises(ScenarioError) as exc:

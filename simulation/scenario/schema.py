@@ -587,7 +587,7 @@ class Scenario(Strict):
         for key in self.jurisdictions:
             if key not in names:
                 raise CrossReferenceError(f"jurisdictions.{key}",
-                                          describe_unknown("jurisdiction", key, names))
+                                          describe_unknown("jurisdictions", key, names))
         lists = {"court_blacklist"} | {
             f"{n}_blacklist" for n, a in self.agencies.items() if a.own_blacklist
         }
