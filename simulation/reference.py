@@ -104,10 +104,13 @@ def reference_markdown() -> str:
             if name in ("agencies", "links", "jurisdictions", "own_blacklist", "redlist",
                         "scoring"):
                 continue
-            default = info.default if info.default_factory is None else info.default_factory()
+            if info.is_required():
+                shown = "(required)"
+            else:
+                shown = _fmt(info.default if info.default_factory is None else info.default_factory())
             dotted = f"{prefix}.{name}" if prefix else name
             desc = (info.description or "").replace("|", "\\|")
-            lines.append(f"| `{dotted}` | {_fmt(default)} | {extra.get('unit', '')} | "
+            lines.append(f"| `{dotted}` | {shown} | {extra.get('unit', '')} | "
                          f"{_range(info)} | {desc} | {extra.get('source', '')} |")
         lines.append("")
     lines += [
