@@ -178,9 +178,9 @@ def main() -> None:
     except ScenarioError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         err_console.print("interrupted")
-        sys.exit(130)
+        sys.exit(128 + (exc.args[0] if exc.args else signal.SIGINT))
 
 
 if __name__ == "__main__":
