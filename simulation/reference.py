@@ -23,6 +23,7 @@ from simulation.scenario import (
     Scenario,
     Scoring,
     default_agencies,
+    field_range,
 )
 
 SECTIONS: list[tuple[str, type[BaseModel], str]] = [
@@ -59,11 +60,6 @@ def _fmt(value: Any) -> str:
 
 
 def _range(info: Any) -> str:
-    lo = hi = None
-    for meta in info.metadata:
-        lo = getattr(meta, "ge", None) if getattr(meta, "ge", None) is not None else lo
-        lo = getattr(meta, "gt", None) if getattr(meta, "gt", None) is not None else lo
-        hi = getattr(meta, "le", None) if getattr(meta, "le", None) is not None else hi
     ann = str(info.annotation)
     if "Matching" in ann:
         return "id, name, name_jurisdiction, id_else_name"
@@ -73,8 +69,10 @@ def _range(info: Any) -> str:
         return "sanctioning_copy, all_copies"
     if "Literal" in ann:
         return ", ".join(a for a in getattr(info.annotation, "__args__", ()) if isinstance(a, str))
-    if lo is None and hi is None:
+    bounds = field_range(info)
+    if bounds is None or bounds.low is None and bounds.high is None:
         return ""
+    lo, hi = bounds.low, bounds.high
     return f"{_fmt(lo) if lo is not None else ''} to {_fmt(hi) if hi is not None else ''}"
 
 

@@ -18,8 +18,9 @@ _MODULE_OF = {
     "schema": (
         "ASSUMPTION", "AGENCY_REGISTRY_FIELDS", "LINK_FIELDS", "Agency", "Appeals", "Behaviour",
         "Courts", "Firms", "JurisdictionOverride", "Link", "Matching", "OwnList", "Population",
-        "Redlist", "Registry", "RemedyScope", "Scenario", "Scoring", "Strict", "Topology",
-        "default_agencies", "describe_unknown", "json_schema", "param",
+        "Range", "Redlist", "Registry", "RemedyScope", "Scenario", "Scoring", "Strict", "Topology",
+        "default_agencies", "describe_unknown", "field_range", "json_schema", "numeric_ranges",
+        "param",
     ),
     "overrides": ("GLOBAL_SECTIONS_SPREAD", "apply_overrides", "parse_set_options", "parse_value"),
     "loading": ("build_scenario", "load_scenario"),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+from dataclasses import dataclass
 from enum import StrEnum
 from types import UnionType
 from typing import Any, Literal, Union, get_args, get_origin
@@ -28,6 +29,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.fields import FieldInfo
 
 ASSUMPTION = "assumption"
 MAX_LISTED = 12  # valid names shown in an error message
@@ -58,6 +60,39 @@ def _scalar_types(annotation: Any) -> set[Any]:
     """The plain types a field accepts: ``int | None`` -> {int}; models and containers -> {}."""
     args = get_args(annotation) if get_origin(annotation) in (Union, UnionType) else (annotation,)
     return {a for a in args if a in (bool, int, float)}
+
+
+@dataclass(frozen=True)
+class Range:
+    """The accepted values of a numeric parameter, read from its ``ge``/``gt``/``le`` bounds."""
+
+    kind: type  # int or float
+    low: float | None
+    high: float | None
+    low_excluded: bool = False  # ``gt``: the lowest value itself is refused
+
+
+def field_range(info: FieldInfo) -> Range | None:
+    """The range of an int or float field (``None`` for other fields); bounds may be open."""
+    kinds = _scalar_types(info.annotation) - {bool}
+    if not kinds:
+        return None
+    low = high = None
+    excluded = False
+    for meta in info.metadata:
+        if getattr(meta, "ge", None) is not None:
+            low = meta.ge
+        if getattr(meta, "gt", None) is not None:
+            low, excluded = meta.gt, True
+        if getattr(meta, "le", None) is not None:
+            high = meta.le
+    return Range(int if kinds == {int} else float, low, high, excluded)
+
+
+def numeric_ranges(model: type[BaseModel]) -> dict[str, Range]:
+    """Every numeric parameter of one section (not its sub-tables), by name, with its range."""
+    ranges = {name: field_range(info) for name, info in model.model_fields.items()}
+    return {name: r for name, r in ranges.items() if r is not None}
 
 
 class Strict(BaseModel):
