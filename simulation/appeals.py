@@ -13,17 +13,16 @@ from collections import deque
 
 import numpy as np
 
+from simulation.codes import NO_ROW, PERSON, AppealStatus
 from simulation.tables import Table
-
-OPEN, DECIDED = 0, 1
 
 
 def new_appeals_table() -> Table:
     """Columns of the appeals docket (one row per appeal)."""
     return Table({
-        "subject_kind": (np.int8, 0),
+        "subject_kind": (np.int8, PERSON),
         "subject": (np.int64, -1),
-        "record": (np.int64, -1),
+        "record": (np.int64, NO_ROW),
         "agency": (np.int16, -1),
         "court": (np.int16, -1),
         "cause": (np.int8, -1),
@@ -32,7 +31,7 @@ def new_appeals_table() -> Table:
         "taken_day": (np.int32, -1),
         "decision_day": (np.int32, -1),
         "upheld": (np.bool_, False),
-        "status": (np.int8, OPEN),
+        "status": (np.int8, AppealStatus.open),
     })
 
 

@@ -15,9 +15,7 @@ import numpy as np
 
 from simulation import behaviour
 from simulation.appeals import AppealsDesk
-from simulation.metrics import CAUSE
-from simulation.population import UserSampler, propensity_levels
-from simulation.registry import (
+from simulation.codes import (
     BLACK,
     FIRM,
     ID_INVALID,
@@ -25,23 +23,16 @@ from simulation.registry import (
     NEVER,
     PERSON,
     RED,
-    CopyView,
-    MatchIndex,
+    CaseStatus,
+    Cause,
+    Via,
 )
+from simulation.population import UserSampler, propensity_levels
+from simulation.registry import CopyView, MatchIndex
 
 if TYPE_CHECKING:
     from simulation.model import JointSanctionsModel
     from simulation.scenario import Agency as AgencyConfig
-
-# Case status codes.
-PENDING, PAID_ON_TIME, LISTED, PAID_AFTER_LISTING, EXPIRED, NOT_LISTED, REMEDIED = range(7)
-OPEN_STATUSES = (PENDING, LISTED)
-
-# Codes of the sanction causes, ordered from least to most wrong (a user's best pair wins).
-C_CORRECT, C_SOURCE, C_STALE, C_STALE_REP, C_ID, C_NAME = (
-    CAUSE[c] for c in ("correct", "listed_at_source", "stale_record", "stale_representative",
-                       "id_error", "name_collision")
-)
 
 
 class Court(mesa.Agent):
@@ -105,12 +96,12 @@ class Court(mesa.Agent):
             pay_day = np.where(pays & ~never, pay_day, NEVER)
             rows = m.cases.append(
                 subject_kind=kind, subject=subjects, court=self.jurisdiction, judgment_day=t,
-                deadline_day=deadline, able=able, pay_day=pay_day, status=PENDING, never=never,
+                deadline_day=deadline, able=able, pay_day=pay_day, status=CaseStatus.pending, never=never,
             )
             pop.case[subjects] = rows
             self.open_cases = np.concatenate([self.open_cases, rows])
-            m.events.add(t, "judgment", kind, subjects, CAUSE["individual" if kind == PERSON
-                                                                else "firm"])
+            m.events.add(t, "judgment", kind, subjects, Cause.individual if kind == PERSON
+                         else Cause.firm)
             m.counters.add(f"judgments.{'individuals' if kind == PERSON else 'firms'}", t,
                            subjects.size)
 
@@ -123,19 +114,19 @@ class Court(mesa.Agent):
         status = cases.status[oc]
         rng = m.streams.get("court.listing", t, self.jurisdiction)
         # On-time payments.
-        paid = oc[(status == PENDING) & (cases.pay_day[oc] <= t)]
+        paid = oc[(status == CaseStatus.pending) & (cases.pay_day[oc] <= t)]
         if paid.size:
-            cases.status[paid] = PAID_ON_TIME
+            cases.status[paid] = CaseStatus.paid_on_time
             cases.closed_day[paid] = t
             self._close(paid)
             m.events.add(t, "compliance", cases.subject_kind[paid], cases.subject[paid],
-                         CAUSE["on_time"])
+                         Cause.on_time)
             m.counters.add("compliance.on_time", t, paid.size)
             clerical = paid[rng.random(paid.size) < self.courts.clerical_error_rate]
             if clerical.size:
-                self._list(clerical, t, CAUSE["clerical"], wrongful=True)
+                self._list(clerical, t, Cause.clerical, wrongful=True)
         # Deadline (plus grace) passed: list, or not.
-        due = oc[(status == PENDING) & (cases.pay_day[oc] > t) &
+        due = oc[(status == CaseStatus.pending) & (cases.pay_day[oc] > t) &
                  (cases.deadline_day[oc] + self.courts.grace_period_days <= t)]
         if due.size:
             able = cases.able[due]
@@ -144,16 +135,16 @@ class Court(mesa.Agent):
                          self.courts.list_unable_probability)
             listed = due[u < p]
             skipped = due[u >= p]
-            cases.status[skipped] = NOT_LISTED
+            cases.status[skipped] = CaseStatus.not_listed
             cases.closed_day[skipped] = t
             if listed.size:
-                cases.status[listed] = LISTED
+                cases.status[listed] = CaseStatus.listed
                 ok = cases.able[listed]
-                self._list(listed[ok], t, CAUSE["unwilling"], wrongful=False)
-                self._list(listed[~ok], t, CAUSE["unable"], wrongful=True)
+                self._list(listed[ok], t, Cause.unwilling, wrongful=False)
+                self._list(listed[~ok], t, Cause.unable, wrongful=True)
             self._close(skipped)
         # Listed debtors pay: a daily hazard, plus the push of sanctions they met yesterday.
-        listed = oc[(cases.status[oc] == LISTED) & cases.able[oc] & ~cases.never[oc]]
+        listed = oc[(cases.status[oc] == CaseStatus.listed) & cases.able[oc] & ~cases.never[oc]]
         if listed.size:
             subj = cases.subject[listed]
             kinds = cases.subject_kind[listed]
@@ -165,11 +156,11 @@ class Court(mesa.Agent):
             cases.pushed[listed] = False
             payers = listed[pays]
             if payers.size:
-                cases.status[payers] = PAID_AFTER_LISTING
+                cases.status[payers] = CaseStatus.paid_after_listing
                 cases.closed_day[payers] = t
                 self._close(payers)
                 m.events.add(t, "compliance", cases.subject_kind[payers], cases.subject[payers],
-                             CAUSE["after_listing"])
+                             Cause.after_listing)
                 m.counters.add("compliance.after_listing", t, payers.size)
                 rows = cases.record[payers]
                 self.schedule_deletion(rows[rows >= 0], t + self.courts.deletion_processing_days)
@@ -181,7 +172,7 @@ class Court(mesa.Agent):
             sel = rows[cases.subject_kind[rows] == kind]
             pop.case[cases.subject[sel]] = -1
         status = m.cases.status[self.open_cases]
-        still = (status == PENDING) | (status == LISTED)  # OPEN_STATUSES, without np.isin's cost
+        still = (status == CaseStatus.pending) | (status == CaseStatus.listed)  # no np.isin cost
         self.open_cases = self.open_cases[still]
 
     def _list(self, case_rows: np.ndarray, t: int, reason: int, wrongful: bool) -> None:
@@ -210,18 +201,18 @@ class Court(mesa.Agent):
         batches = self.pending_deletions.pop(t, [])
         if batches:
             rows = np.concatenate(batches)
-            self.model.delete_records(rows, t, CAUSE["paid"])
+            self.model.delete_records(rows, t, Cause.paid)
 
     def _expiries(self, t: int) -> None:
         m = self.model
         rows = m.expiring_today(self.node, t)
         if rows.size == 0:
             return
-        deleted = m.delete_records(rows, t, CAUSE["expired"])
+        deleted = m.delete_records(rows, t, Cause.expired)
         case_rows = m.registry.records.case[deleted]
         case_rows = case_rows[case_rows >= 0]
-        still = case_rows[m.cases.status[case_rows] == LISTED]
-        m.cases.status[still] = EXPIRED
+        still = case_rows[m.cases.status[case_rows] == CaseStatus.listed]
+        m.cases.status[still] = CaseStatus.expired
         m.cases.closed_day[still] = t
         if still.size:
             self._close(still)
@@ -338,7 +329,7 @@ class Agency(mesa.Agent):
                 m.create_records(
                     source=self.node, list_id=self.own_list, color=BLACK, subject_kind=self.kind,
                     subject=sel, jurisdiction=self._jurisdiction_of(sel),
-                    day=t, term_days=own.term_days, reason=CAUSE[reason], wrongful=flag,
+                    day=t, term_days=own.term_days, reason=Cause[reason], wrongful=flag,
                     registry_params=self.registry_params,
                 )
                 m.counters.add("listings.agency", t, sel.size)
@@ -352,8 +343,8 @@ class Agency(mesa.Agent):
         m = self.model
         rows = m.expiring_today(self.node, t)
         if rows.size:
-            reason = np.where(m.registry.records.color[rows] == RED, CAUSE["redlist"],
-                              CAUSE["expired"])
+            reason = np.where(m.registry.records.color[rows] == RED, Cause.redlist,
+                              Cause.expired)
             for r in np.unique(reason):
                 m.delete_records(rows[reason == r], t, int(r))
 
@@ -375,7 +366,7 @@ class Agency(mesa.Agent):
                 source=self.node, list_id=self.red_list, color=RED, subject_kind=self.kind,
                 subject=cands, jurisdiction=self._jurisdiction_of(cands), day=t,
                 term_days=red.term_days,
-                reason=CAUSE["redlist"], wrongful=False, registry_params=self.registry_params,
+                reason=Cause.redlist, wrongful=False, registry_params=self.registry_params,
             )
             m.counters.add("listings.redlist", t, cands.size)
 
@@ -396,12 +387,12 @@ def classify_pairs(model: JointSanctionsModel, agency: Agency, users: np.ndarray
             current = person_rec | (rep_now == users)
         else:
             current = person_rec
-    code = np.full(users.size, C_CORRECT, dtype=np.int8)
-    code[rec.wrongful_source[rows]] = C_SOURCE
-    code[rec.deleted_day[rows] <= t] = C_STALE
-    code[about & ~current] = C_STALE_REP
-    code[~about & (via == MatchIndex.VIA_ID)] = C_ID
-    code[~about & (via == MatchIndex.VIA_NAME)] = C_NAME
+    code = np.full(users.size, Cause.correct, dtype=np.int8)
+    code[rec.wrongful_source[rows]] = Cause.listed_at_source
+    code[rec.deleted_day[rows] <= t] = Cause.stale_record
+    code[about & ~current] = Cause.stale_representative
+    code[~about & (via == Via.id)] = Cause.id_error
+    code[~about & (via == Via.name)] = Cause.name_collision
     return code
 
 
@@ -413,8 +404,8 @@ def miss_causes(model: JointSanctionsModel, agency: Agency, users: np.ndarray,
     node = agency.node
     arrive = reg.arrive[node, rows]
     deleted = reg.deleted[node, rows]
-    code = np.full(users.size, CAUSE["below_threshold"] if agency.config.scoring else
-                   CAUSE["not_shared"], dtype=np.int8)
+    code = np.full(users.size, Cause.below_threshold if agency.config.scoring else
+                   Cause.not_shared, dtype=np.int8)
     present = (arrive <= t) & (deleted > t)
     if reg.nodes[node].local_expiry:
         gone = rec.expiry_day[rows] <= t
@@ -432,11 +423,11 @@ def miss_causes(model: JointSanctionsModel, agency: Agency, users: np.ndarray,
             stale_rep = ~person_rec & (rec.rep_true[rows] != users)
         uses_id = agency.rule in ("id", "id_else_name") or agency.serves_firms
         needs_id = agency.serves_firms or agency.rule == "id"
-        code[present & uses_id & ~lost & (entered != users)] = CAUSE["id_error"]
-        code[present & uses_id & (entered == ID_INVALID) & ~lost] = CAUSE["id_error"]
-        code[present & needs_id & lost] = CAUSE["id_lost"]
-        code[present & stale_rep] = CAUSE["stale_representative"]
-    code[(deleted <= t) | (present & gone)] = CAUSE["deleted_in_copy"]
-    code[(arrive > t) & (arrive != NEVER)] = CAUSE["not_yet_arrived"]
-    code[arrive == NEVER] = CAUSE["not_shared"]
+        code[present & uses_id & ~lost & (entered != users)] = Cause.id_error
+        code[present & uses_id & (entered == ID_INVALID) & ~lost] = Cause.id_error
+        code[present & needs_id & lost] = Cause.id_lost
+        code[present & stale_rep] = Cause.stale_representative
+    code[(deleted <= t) | (present & gone)] = Cause.deleted_in_copy
+    code[(arrive > t) & (arrive != NEVER)] = Cause.not_yet_arrived
+    code[arrive == NEVER] = Cause.not_shared
     return code

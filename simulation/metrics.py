@@ -12,33 +12,28 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 
-EVENTS = (
-    "judgment", "compliance", "listing", "delisting", "sanction", "miss", "reward",
-    "appeal_filed", "appeal_decided",
+from simulation import codes
+from simulation.codes import (
+    CAUSES,
+    EVENTS,
+    NEVER,
+    NO_ROW,
+    PERSON,
+    SUBJECT_KINDS,
+    VIA,
+    AppealStatus,
+    CaseStatus,
+    Cause,
+    Event,
+    Via,
 )
-EVENT = {name: i for i, name in enumerate(EVENTS)}
 
-SANCTION_CAUSES = (
-    "correct", "listed_at_source", "stale_record", "stale_representative", "id_error",
-    "name_collision",
-)
-WRONGFUL_CAUSES = SANCTION_CAUSES[1:]
-MISS_CAUSES = (
-    "not_shared", "not_yet_arrived", "id_lost", "id_error", "stale_representative", "evaded",
-    "exempted", "deleted_in_copy", "below_threshold",
-)
-REWARD_CAUSES = ("eligible", "blacklisted_elsewhere", "stale_record", "id_error", "name_collision")
-OTHER_CAUSES = (
-    "on_time", "after_listing", "unwilling", "unable", "clerical", "agency_list",
-    "not_legally_defined", "redlist", "paid", "expired", "appeal_upheld", "appeal_rejected",
-    "individual", "firm",
-)
-CAUSES: tuple[str, ...] = tuple(dict.fromkeys(
-    (*SANCTION_CAUSES, *MISS_CAUSES, *REWARD_CAUSES, *OTHER_CAUSES)
-))
-CAUSE = {name: i for i, name in enumerate(CAUSES)}
-VIA = ("", "id", "name")
-SUBJECT_KINDS = ("individual", "firm")
+# Re-exported for the modules that read codes through metrics; their home is simulation.codes.
+CAUSE: dict[str, Cause] = {c.name: c for c in Cause}
+EVENT: dict[str, Event] = {e.name: e for e in Event}
+WRONGFUL_CAUSES: tuple[str, ...] = tuple(c.name for c in codes.WRONGFUL_CAUSES)
+MISS_CAUSES: tuple[str, ...] = tuple(c.name for c in codes.MISS_CAUSES)
+REWARD_CAUSES: tuple[str, ...] = tuple(c.name for c in codes.REWARD_CAUSES)
 
 
 class EventLog:
@@ -54,13 +49,13 @@ class EventLog:
 
     def add(self, day: int, event: str, subject_kind: int | np.ndarray,
             subject: np.ndarray, cause: int | np.ndarray, agency: int | np.ndarray = -1,
-            record: int | np.ndarray = -1, via: int | np.ndarray = 0) -> None:
+            record: int | np.ndarray = NO_ROW, via: int | np.ndarray = Via.none) -> None:
         """Append one batch of events of one kind."""
         n = np.size(subject)
         if n == 0:
             return
         values = {
-            "day": day, "event": EVENT[event], "subject_kind": subject_kind, "subject": subject,
+            "day": day, "event": Event[event], "subject_kind": subject_kind, "subject": subject,
             "agency": agency, "record": record, "via": via, "cause": cause,
         }
         for key, dtype in self.COLUMNS.items():
@@ -119,7 +114,6 @@ def ratio(num: float, den: float) -> float:
 
 def summarise(model) -> dict[str, float]:  # noqa: ANN001 - a JointSanctionsModel
     """The run summary: one flat mapping of metric name to number (see docs/metrics.md)."""
-    from simulation.institutions import LISTED, PAID_AFTER_LISTING, PAID_ON_TIME
     from simulation.names import expected_namesakes
 
     days = model.days
@@ -131,16 +125,16 @@ def summarise(model) -> dict[str, float]:  # noqa: ANN001 - a JointSanctionsMode
     status = cases.status[:n]
     had_chance = (cases.deadline_day[:n] + model.config.courts.grace_period_days) < days
     judged = int(had_chance.sum())
-    paid_on_time = int((had_chance & (status == PAID_ON_TIME)).sum())
-    paid_after = int((had_chance & (status == PAID_AFTER_LISTING)).sum())
+    paid_on_time = int((had_chance & (status == CaseStatus.paid_on_time)).sum())
+    paid_after = int((had_chance & (status == CaseStatus.paid_after_listing)).sum())
     s["judgments"] = float(n)
     s["compliance_rate"] = ratio(paid_on_time + paid_after, judged)
     s["on_time_compliance_rate"] = ratio(paid_on_time, judged)
     listed_day = cases.listed_day[:n]
-    window = (listed_day <= days - 120) & (listed_day != np.iinfo(np.int32).max)
-    paid_120 = window & (status == PAID_AFTER_LISTING) & (cases.closed_day[:n] - listed_day <= 120)
+    window = (listed_day <= days - 120) & (listed_day != NEVER)
+    paid_120 = window & (status == CaseStatus.paid_after_listing) & (cases.closed_day[:n] - listed_day <= 120)
     s["listed_compliance_within_120d"] = ratio(int(paid_120.sum()), int(window.sum()))
-    s["still_listed_cases_end"] = float((status == LISTED).sum())
+    s["still_listed_cases_end"] = float((status == CaseStatus.listed).sum())
 
     ev = model.events
     kind = ev.column("event")
@@ -150,18 +144,18 @@ def summarise(model) -> dict[str, float]:  # noqa: ANN001 - a JointSanctionsMode
     day = ev.column("day")
     agency = ev.column("agency")
     record = ev.column("record")
-    sanction = kind == EVENT["sanction"]
-    wrong = sanction & (cause != CAUSE["correct"])
+    sanction = kind == Event.sanction
+    wrong = sanction & (cause != Cause.correct)
     correct = int((sanction & ~wrong).sum())
     s["sanctions"] = float(sanction.sum())
     s["correct_sanctions"] = float(correct)
     s["wrongful_sanctions"] = float(wrong.sum())
-    for name in WRONGFUL_CAUSES:
-        s[f"wrongful_sanctions.{name}"] = float((sanction & (cause == CAUSE[name])).sum())
-    miss = kind == EVENT["miss"]
+    for code in codes.WRONGFUL_CAUSES:
+        s[f"wrongful_sanctions.{code.name}"] = float((sanction & (cause == code)).sum())
+    miss = kind == Event.miss
     s["missed_sanctions"] = float(miss.sum())
-    for name in MISS_CAUSES:
-        s[f"missed_sanctions.{name}"] = float((miss & (cause == CAUSE[name])).sum())
+    for code in codes.MISS_CAUSES:
+        s[f"missed_sanctions.{code.name}"] = float((miss & (cause == code)).sum())
     s["sanction_precision"] = ratio(correct, s["sanctions"])
     s["sanction_recall"] = ratio(correct, correct + s["missed_sanctions"])
     wkeys = skind[wrong].astype(np.int64) * (1 << 40) + subj[wrong]
@@ -170,14 +164,14 @@ def summarise(model) -> dict[str, float]:  # noqa: ANN001 - a JointSanctionsMode
                                                        agency[wrong], record[wrong], day[wrong]))
     ok_keys = skind[sanction & ~wrong].astype(np.int64) * (1 << 40) + subj[sanction & ~wrong]
     s["blocked_attempts_per_person"] = ratio(correct, np.unique(ok_keys).size)
-    evaded = miss & (cause == CAUSE["evaded"])
+    evaded = miss & (cause == Cause.evaded)
     listed_users = (sanction & ~wrong) | miss
-    s["evasion_share"] = ratio(np.unique(subj[evaded & (skind == 0)]).size,
-                               np.unique(subj[listed_users & (skind == 0)]).size)
+    s["evasion_share"] = ratio(np.unique(subj[evaded & (skind == PERSON)]).size,
+                               np.unique(subj[listed_users & (skind == PERSON)]).size)
 
     a = model.appeals
     na = a.n
-    decided = a.status[:na] == 1
+    decided = a.status[:na] == AppealStatus.decided
     upheld = decided & a.upheld[:na]
     s["appeals_filed"] = float(na)
     s["appeals_decided"] = float(decided.sum())
@@ -186,11 +180,11 @@ def summarise(model) -> dict[str, float]:  # noqa: ANN001 - a JointSanctionsMode
     wait = (a.decision_day[:na] - a.filed_day[:na])[upheld]
     s["mean_days_to_remedy"] = float(wait.mean()) if wait.size else float("nan")
 
-    reward = kind == EVENT["reward"]
+    reward = kind == Event.reward
     s["rewards"] = float(reward.sum())
-    s["ineligible_rewards"] = float((reward & (cause != CAUSE["eligible"])).sum())
-    for name in REWARD_CAUSES[1:]:
-        s[f"ineligible_rewards.{name}"] = float((reward & (cause == CAUSE[name])).sum())
+    s["ineligible_rewards"] = float((reward & (cause != Cause.eligible)).sum())
+    for code in codes.INELIGIBLE_CAUSES:
+        s[f"ineligible_rewards.{code.name}"] = float((reward & (cause == code)).sum())
 
     s["legitimacy_mean"] = float(c["legitimacy_mean"][-1])
     s["legitimacy_change"] = s["legitimacy_mean"] - float(model.legitimacy_ref)
@@ -204,7 +198,7 @@ def summarise(model) -> dict[str, float]:  # noqa: ANN001 - a JointSanctionsMode
         "listings.agency", 0.0) + total.get("listings.redlist", 0.0))
 
     people = model.people
-    victims = np.unique(subj[wrong & (skind == 0)])
+    victims = np.unique(subj[wrong & (skind == PERSON)])
     for label, mask in (("common_name", people.common_name), ("rare_name", ~people.common_name),
                         ("digital", people.digital), ("no_digital", ~people.digital)):
         s[f"wrongful_people_per_100k.{label}"] = 1e5 * ratio(mask[victims].sum(), mask.sum())

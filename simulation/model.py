@@ -16,32 +16,26 @@ import numpy as np
 
 from simulation import behaviour
 from simulation.appeals import new_appeals_table
-from simulation.institutions import (
-    C_CORRECT,
-    C_SOURCE,
-    C_STALE,
-    LISTED,
-    REMEDIED,
-    Agency,
-    Court,
-    Platform,
-    classify_pairs,
-    miss_causes,
-)
-from simulation.metrics import CAUSE, CAUSES, WRONGFUL_CAUSES, Counters, EventLog
-from simulation.network import build_network, jurisdiction_section, list_names
-from simulation.population import Firms, Individuals
-from simulation.registry import (
+from simulation.codes import (
     BLACK,
     FIRM,
     ID_INVALID,
     ID_MISSING,
     NEVER,
+    NO_ROW,
     PERSON,
     RED,
-    Registry,
-    expand_matches,
+    WRONGFUL_CAUSES,
+    AppealStatus,
+    CaseStatus,
+    Cause,
+    Via,
 )
+from simulation.institutions import Agency, Court, Platform, classify_pairs, miss_causes
+from simulation.metrics import Counters, EventLog
+from simulation.network import build_network, jurisdiction_section, list_names
+from simulation.population import Firms, Individuals
+from simulation.registry import Registry, expand_matches
 from simulation.scenario import Scenario
 from simulation.streams import Streams
 from simulation.tables import Table
@@ -88,7 +82,8 @@ class JointSanctionsModel(mesa.Model):
             "subject_kind": (np.int8, PERSON), "subject": (np.int64, -1),
             "court": (np.int16, -1), "judgment_day": (np.int32, -1),
             "deadline_day": (np.int32, -1), "able": (np.bool_, False),
-            "pay_day": (np.int32, NEVER), "status": (np.int8, 0), "record": (np.int64, -1),
+            "pay_day": (np.int32, NEVER), "status": (np.int8, CaseStatus.pending),
+            "record": (np.int64, NO_ROW),
             "listed_day": (np.int32, NEVER), "closed_day": (np.int32, NEVER),
             "pushed": (np.bool_, False), "never": (np.bool_, False),
         })
@@ -319,16 +314,16 @@ class JointSanctionsModel(mesa.Model):
             first &= hit[pos]
         bpos, brow, bvia, bcode = pos[first], rows[first], via[first], code[first]
         # A deserved sanction is correct even if it came through someone else's record.
-        bcode = np.where(sanctionable[bpos], C_CORRECT, bcode).astype(np.int8)
+        bcode = np.where(sanctionable[bpos], Cause.correct, bcode).astype(np.int8)
         subjects = users[bpos]
         self.events.add(t, "sanction", kind, subjects, bcode, agency.node, brow, bvia)
         c = self.counters
         c.add("sanctions", t, bpos.size)
         c.add(f"sanctions_by_agency.{agency.name}", t, bpos.size)
-        wrong = bcode != C_CORRECT
+        wrong = bcode != Cause.correct
         c.add("wrongful_sanctions", t, int(wrong.sum()))
         for cause in WRONGFUL_CAUSES:
-            c.add(f"wrongful_sanctions.{cause}", t, int((bcode == CAUSE[cause]).sum()))
+            c.add(f"wrongful_sanctions.{cause.name}", t, int((bcode == cause).sum()))
         sanctioned = np.zeros(n, dtype=bool)
         sanctioned[bpos] = True
 
@@ -342,12 +337,12 @@ class JointSanctionsModel(mesa.Model):
             mpos, mrow = mpos[firstm], mrow[firstm]
             mcause = miss_causes(self, agency, users[mpos], mrow, t)
             if self.exempt_keys.size:
-                mcause[self.is_exempt(agency.node, users[mpos], mrow)] = CAUSE["exempted"]
-            mcause[evaded[mpos]] = CAUSE["evaded"]
+                mcause[self.is_exempt(agency.node, users[mpos], mrow)] = Cause.exempted
+            mcause[evaded[mpos]] = Cause.evaded
             self.events.add(t, "miss", kind, users[mpos], mcause, agency.node, mrow)
             c.add("missed_sanctions", t, mpos.size)
             for cause in np.unique(mcause):
-                c.add(f"missed_sanctions.{CAUSES[cause]}", t, int((mcause == cause).sum()))
+                c.add(f"missed_sanctions.{Cause(cause).name}", t, int((mcause == cause).sum()))
         # Deterrence signal: how often the lists bite the rightly listed, by jurisdiction.
         if sanctionable.any():
             jur = (self.firms.jurisdiction if agency.serves_firms else people.jurisdiction)[
@@ -371,7 +366,7 @@ class JointSanctionsModel(mesa.Model):
         u = rng.random((3, subjects.size))
         agency.retries = subjects[u[0] < cfg.retry_probability]
         rec = self.registry.records
-        correct = code == C_CORRECT
+        correct = code == Cause.correct
         # Push: a rightly sanctioned debtor may pay (the regime's intended effect).
         if correct.any():
             cases = rec.case[rows[correct]]
@@ -380,7 +375,7 @@ class JointSanctionsModel(mesa.Model):
             b = self.behaviour_by_jurisdiction("compliance_after_sanction")[jur]
             push = ok & (u[1][correct] < b) & ~self.cases.never[np.maximum(cases, 0)]
             pushed = cases[push]
-            pushed = pushed[self.cases.status[pushed] == LISTED]
+            pushed = pushed[self.cases.status[pushed] == CaseStatus.listed]
             self.cases.pushed[pushed] = True
         wrong = ~correct
         if wrong.any() and agency.kind == PERSON:
@@ -407,7 +402,7 @@ class JointSanctionsModel(mesa.Model):
             if not ap.enabled:
                 continue
             sel = jur == j
-            wrong = code[sel] != C_CORRECT
+            wrong = code[sel] != Cause.correct
             pw = behaviour.appeal_probability(ap.file_probability_wrongful, means[sel],
                                               ap.means_effect)
             pr = behaviour.appeal_probability(ap.file_probability_rightful, means[sel],
@@ -425,7 +420,7 @@ class JointSanctionsModel(mesa.Model):
         idx = np.asarray(new)
         ids = self.appeals.append(
             subject_kind=agency.kind, subject=subjects[idx], record=rows[idx], agency=agency.node,
-            court=jur[idx], cause=code[idx], valid=code[idx] != C_CORRECT, filed_day=t,
+            court=jur[idx], cause=code[idx], valid=code[idx] != Cause.correct, filed_day=t,
         )
         for j in np.unique(jur[idx]):
             self.courts[int(j)].desk.file(ids[jur[idx] == j])
@@ -441,11 +436,11 @@ class JointSanctionsModel(mesa.Model):
         right = rng.random(ids.size) < ap.accuracy
         upheld = np.where(right, a.valid[ids], ~a.valid[ids])
         a.upheld[ids] = upheld
-        a.status[ids] = 1
+        a.status[ids] = AppealStatus.decided
         for i in ids:
             self.open_appeals.discard((int(a.subject_kind[i]), int(a.subject[i]), int(a.record[i])))
         self.events.add(t, "appeal_decided", a.subject_kind[ids], a.subject[ids],
-                        np.where(upheld, CAUSE["appeal_upheld"], CAUSE["appeal_rejected"]),
+                        np.where(upheld, Cause.appeal_upheld, Cause.appeal_rejected),
                         a.agency[ids], a.record[ids])
         self.counters.add("appeals_decided", t, ids.size)
         self.counters.add("appeals_upheld", t, int(upheld.sum()))
@@ -457,18 +452,18 @@ class JointSanctionsModel(mesa.Model):
         for i in win:
             cause, row = int(a.cause[i]), int(a.record[i])
             agency_node = int(a.agency[i])
-            if cause == C_STALE:
+            if cause == Cause.stale_record:
                 if everywhere:
                     self.registry.delete_everywhere(np.array([row]), t)
                 else:
                     self.registry.deleted[agency_node, row] = min(
                         int(self.registry.deleted[agency_node, row]), t)
-            elif cause == C_SOURCE and everywhere:
-                self.delete_records(np.array([row]), t, CAUSE["appeal_upheld"])
+            elif cause == Cause.listed_at_source and everywhere:
+                self.delete_records(np.array([row]), t, Cause.appeal_upheld)
                 self.registry.delete_everywhere(np.array([row]), t)
                 case = int(self.registry.records.case[row])
-                if case >= 0 and self.cases.status[case] == LISTED:
-                    self.cases.status[case] = REMEDIED
+                if case >= 0 and self.cases.status[case] == CaseStatus.listed:
+                    self.cases.status[case] = CaseStatus.remedied
                     self.cases.closed_day[case] = t
                     self.courts[int(self.cases.court[case])]._close(np.array([case]))
             else:
@@ -508,14 +503,14 @@ class JointSanctionsModel(mesa.Model):
         bpos, _ = self._truth_pairs("legit", agency, subj, filter_lists=False)
         blacklisted = np.zeros(subj.size, dtype=bool)
         blacklisted[bpos] = True
-        code = np.full(subj.size, CAUSE["eligible"], dtype=np.int8)
-        code[blacklisted] = CAUSE["blacklisted_elsewhere"]
-        code[rec.deleted_day[rows] <= t] = CAUSE["stale_record"]
-        code[~about & (via == 1)] = CAUSE["id_error"]
-        code[~about & (via == 2)] = CAUSE["name_collision"]
+        code = np.full(subj.size, Cause.eligible, dtype=np.int8)
+        code[blacklisted] = Cause.blacklisted_elsewhere
+        code[rec.deleted_day[rows] <= t] = Cause.stale_record
+        code[~about & (via == Via.id)] = Cause.id_error
+        code[~about & (via == Via.name)] = Cause.name_collision
         self.events.add(t, "reward", agency.kind, subj, code, agency.node, rows, via)
         self.counters.add("rewards", t, subj.size)
-        self.counters.add("ineligible_rewards", t, int((code != CAUSE["eligible"]).sum()))
+        self.counters.add("ineligible_rewards", t, int((code != Cause.eligible).sum()))
 
     def _end_of_day(self, t: int) -> None:
         c = self.counters

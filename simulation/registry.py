@@ -13,12 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulation.codes import BLACK, FIRM, ID_INVALID, ID_MISSING, NEVER, PERSON, RED, Via
 from simulation.tables import Table
 
-NEVER = np.iinfo(np.int32).max
-BLACK, RED = 0, 1
-PERSON, FIRM = 0, 1
-ID_MISSING, ID_INVALID = -1, -2
+__all__ = ["BLACK", "FIRM", "ID_INVALID", "ID_MISSING", "NEVER", "PERSON", "RED", "LinkParams",
+           "MatchIndex", "Node", "Registry", "expand_matches", "geometric_delay"]
 
 
 @dataclass
@@ -284,7 +283,7 @@ class MatchIndex:
     arrivals and departures are inserted and removed in place (``update``), never rebuilt.
     """
 
-    VIA_ID, VIA_NAME = 1, 2
+    VIA_ID, VIA_NAME = Via.id, Via.name
     NAME_BITS = 27  # name ids < 2^27 (distinct_names <= 10^8); IDs < 2^26 (individuals <= 5 x 10^7)
 
     def __init__(self, registry: Registry, node: int, list_ids: np.ndarray | list[int], rule: str,

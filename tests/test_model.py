@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simulation import JointSanctionsModel, run
+from simulation.codes import AppealStatus
 from simulation.metrics import MISS_CAUSES, WRONGFUL_CAUSES
 from simulation.registry import NEVER
 
@@ -239,7 +240,7 @@ def test_appeal_queue_respects_capacity():
     per_day = np.bincount(taken)
     # Half a case a day per court, two courts: never more than 2 in a day (credit carries 1).
     assert per_day.max() <= 2
-    decided = a.status[: a.n] == 1
+    decided = a.status[: a.n] == AppealStatus.decided
     assert np.all(a.decision_day[: a.n][decided] - a.taken_day[: a.n][decided] == 15)
 
 

@@ -23,11 +23,12 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, Patch  # noqa: E402
 
+from simulation.codes import AppealStatus  # noqa: E402
+from simulation.codes import cause_label as _long_label  # noqa: E402
 from simulation.metrics import MISS_CAUSES, WRONGFUL_CAUSES  # noqa: E402
 from simulation.viz.app_live_chart import Series, Spec  # noqa: E402
 from simulation.viz.app_state import compliance_rates  # noqa: E402
 from simulation.viz.style import CYCLE, OKABE_ITO, cause_color  # noqa: E402
-from simulation.viz.style import cause_label as _long_label  # noqa: E402
 
 
 def cause_label(cause: str) -> str:
@@ -123,7 +124,7 @@ def appeals_series(counters: dict[str, np.ndarray], t: int, appeals: Any) -> tup
         dict[str, np.ndarray], str]:
     """Series of :func:`appeals_spec` and a title with the mean days to remedy."""
     n = appeals.n
-    won = (appeals.status[:n] == 1) & appeals.upheld[:n]
+    won = (appeals.status[:n] == AppealStatus.decided) & appeals.upheld[:n]
     decided = appeals.decision_day[:n][won]
     upheld = np.cumsum(np.bincount(decided, minlength=t)[:t]) if t else np.zeros(0)
     wait = (appeals.decision_day[:n] - appeals.filed_day[:n])[won]

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from simulation import JointSanctionsModel, load_scenario
+from simulation.codes import AppealStatus, Via
 from simulation.metrics import CAUSE, CAUSES, EVENT, MISS_CAUSES, WRONGFUL_CAUSES
 from simulation.names import display_name, expected_namesakes
 from simulation.registry import ID_INVALID, ID_MISSING, NEVER, PERSON
@@ -726,7 +727,7 @@ def _copy_entries(model: JointSanctionsModel, person: int, row: int, agency: int
                                  "warning" if fate.kind == "never" else
                                  "remedy" if fate.kind == "remedy" else "transfer"))
     rule = next((a.rule for a in model.agency_agents if a.node == agency), "")
-    by = "name" if via == 2 else "ID"
+    by = "name" if via == Via.name else "ID"
     is_person = int(rec.subject_kind[row]) == PERSON
     explain = {
         "name_collision": (
@@ -768,7 +769,7 @@ def _appeal_entries(model: JointSanctionsModel, person: int, first_wrong: int | 
         filed = int(a.filed_day[i])
         out.append(CaseEntry(filed, "Appeal filed", (
             f"Objected to the sanction by {names[int(a.agency[i])]} at the court."), "appeal"))
-        if a.status[i] == 1:
+        if a.status[i] == AppealStatus.decided:
             decided = int(a.decision_day[i])
             if a.upheld[i]:
                 since = f" ({decided - first_wrong} days after the first wrongful sanction)" \
@@ -805,7 +806,7 @@ def _wrongful_by_person(world: World) -> dict[int, dict[str, Any]]:
         v["last"] = max(v["last"], int(d))
     a = world.model.appeals
     n = a.n
-    won = (a.status[:n] == 1) & a.upheld[:n] & (a.subject_kind[:n] == PERSON)
+    won = (a.status[:n] == AppealStatus.decided) & a.upheld[:n] & (a.subject_kind[:n] == PERSON)
     for s, d in zip(a.subject[:n][won], a.decision_day[:n][won], strict=True):
         if int(s) in out:
             out[int(s)].setdefault("remedy", int(d))

@@ -21,6 +21,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from simulation.codes import cause_label
 from simulation.errors import ScenarioError
 from simulation.viz import style
 from simulation.viz.style import label
@@ -80,7 +81,7 @@ def metric_label(metric: str) -> str:
     base, _, rest = metric.partition(".")
     if base in ("wrongful_sanctions", "missed_sanctions") and rest:
         kind = "wrongful" if base.startswith("wrongful") else "missed"
-        return f"{kind} sanctions: {style.cause_label(rest)} (count)"
+        return f"{kind} sanctions: {cause_label(rest)} (count)"
     if base == "wrongful_people_per_100k":
         return f"people wrongly sanctioned per 100k ({rest.replace('_', ' ')})"
     return metric.replace("_", " ")
@@ -242,7 +243,7 @@ def wrongful_by_cause_figure(summary: dict[str, float], ts: pd.DataFrame) -> Fig
     totals = [float(summary.get(f"wrongful_sanctions.{c}", 0.0) or 0.0) for c in causes]
     y = np.arange(len(causes))
     left.barh(y, totals, color=[style.cause_color(c) for c in causes])
-    left.set_yticks(y, [style.cause_label(c).split(" (")[0] for c in causes])
+    left.set_yticks(y, [cause_label(c).split(" (")[0] for c in causes])
     left.invert_yaxis()
     for yi, v in zip(y, totals, strict=True):
         left.text(v, yi, f" {v:,.0f}", va="center", fontsize=12)
@@ -251,7 +252,7 @@ def wrongful_by_cause_figure(summary: dict[str, float], ts: pd.DataFrame) -> Fig
     stacks = [np.cumsum(_col(ts, f"wrongful_sanctions.{c}")) for c in causes]
     if any(s.size and s[-1] > 0 for s in stacks):
         right.stackplot(days, *stacks, colors=[style.cause_color(c) for c in causes],
-                        labels=[style.cause_label(c).split(" (")[0] for c in causes], alpha=0.9)
+                        labels=[cause_label(c).split(" (")[0] for c in causes], alpha=0.9)
         right.legend(loc="upper left", fontsize=11)
     else:
         style.empty_note(right, "no wrongful sanctions in this run")
@@ -267,7 +268,7 @@ def misses_by_cause_figure(summary: dict[str, float]) -> Figure:
     totals = [float(summary.get(f"missed_sanctions.{c}", 0.0) or 0.0) for c in causes]
     y = np.arange(len(causes))
     ax.barh(y, totals, color=[style.cause_color(c, i) for i, c in enumerate(causes)])
-    ax.set_yticks(y, [style.cause_label(c) for c in causes])
+    ax.set_yticks(y, [cause_label(c) for c in causes])
     ax.invert_yaxis()
     for yi, v in zip(y, totals, strict=True):
         ax.text(v, yi, f" {v:,.0f}", va="center", fontsize=12)
@@ -325,7 +326,7 @@ def sanctions_by_agency_figure(events: pd.DataFrame) -> Figure:
     for c in causes:
         vals = table[c].to_numpy(dtype=float)
         ax.barh(y, vals, left=left, color=style.cause_color(c),
-                label=style.cause_label(c).split(" (")[0])
+                label=cause_label(c).split(" (")[0])
         left += vals
     ax.set_yticks(y, list(table.index))
     ax.legend(loc="lower right", fontsize=11)

@@ -23,9 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from simulation.metrics import CAUSES
-
-NEVER = int(np.iinfo(np.int32).max)
+from simulation.codes import CAUSES, NEVER, AppealStatus
 
 
 @dataclass(frozen=True)
@@ -44,7 +42,7 @@ def remedies(model: Any, subject: int, subject_kind: int, row: int) -> list[Reme
     a = model.appeals
     n = a.n
     sel = np.flatnonzero((a.subject[:n] == subject) & (a.subject_kind[:n] == subject_kind)
-                         & (a.record[:n] == row) & (a.status[:n] == 1) & a.upheld[:n])
+                         & (a.record[:n] == row) & (a.status[:n] == AppealStatus.decided) & a.upheld[:n])
     out = []
     for i in sel:
         cause = CAUSES[int(a.cause[i])]

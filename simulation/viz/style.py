@@ -52,22 +52,6 @@ CAUSE_COLORS = {
     "below_threshold": OKABE_ITO["grey"],
 }
 
-# Plain-language labels of causes (legends, tables, traces).
-CAUSE_LABELS = {
-    "correct": "correct",
-    "name_collision": "name collision (a namesake)",
-    "id_error": "identifier error (mistyped ID)",
-    "stale_record": "stale record (already deleted at source)",
-    "stale_representative": "stale representative link",
-    "listed_at_source": "listed wrongly at source",
-    "not_shared": "record never shared to this agency",
-    "not_yet_arrived": "record not yet arrived",
-    "id_lost": "ID lost in transfer",
-    "evaded": "evaded the check",
-    "exempted": "exempted after appeal",
-    "deleted_in_copy": "deleted in the copy but not at source",
-    "below_threshold": "above the points threshold",
-}
 
 RC = {
     "figure.figsize": (11.0, 6.2),
@@ -112,11 +96,6 @@ def styled_figure[**P, R](fn: Callable[P, R]) -> Callable[P, R]:
             return fn(*args, **kwargs)
 
     return wrapper
-
-
-def cause_label(cause: str) -> str:
-    """A plain-language label for a cause code."""
-    return CAUSE_LABELS.get(cause, cause.replace("_", " "))
 
 
 def cause_color(cause: str, i: int = 0) -> str:

@@ -14,14 +14,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from simulation.codes import FIRM, NEVER, PERSON, cause_label
 from simulation.errors import ScenarioError
 from simulation.names import display_name
 from simulation.viz.figures import RunData, load_run
 from simulation.viz.narrate import copy_fate, decision_text, remedies
-from simulation.viz.style import cause_label
-
-NEVER = np.iinfo(np.int32).max
-PERSON, FIRM = 0, 1
 
 LISTING_REASONS = {
     "unwilling": "able to pay but did not",

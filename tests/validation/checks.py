@@ -24,6 +24,7 @@ from unittest import mock
 import numpy as np
 
 from simulation import build_scenario, run
+from simulation.codes import AppealStatus
 from simulation.metrics import CAUSE
 from simulation.registry import NEVER, PERSON
 from simulation.scenario import default_agencies
@@ -618,7 +619,7 @@ def check_appeals_littles_law(result) -> Check:
     a = result.model.appeals
     n = a.n
     days = result.model.days
-    decided = a.status[:n] == 1
+    decided = a.status[:n] == AppealStatus.decided
     end = np.where(decided, a.decision_day[:n], days).astype(np.int64)
     in_system = float((end - a.filed_day[:n]).sum())
     backlog = float(result.timeseries["appeals_backlog"].sum())
