@@ -444,7 +444,7 @@ def compliance_rates(world: World) -> tuple[float, float]:
     """``compliance_rate`` and ``on_time_compliance_rate`` as ``joint-sanctions run`` computes
     them (:func:`simulation.metrics.summarise`), over the days simulated so far: of the judgments
     whose deadline and grace period have passed, the share paid (at all; on time)."""
-    from simulation.institutions import PAID_AFTER_LISTING, PAID_ON_TIME
+    from simulation.codes import CaseStatus
 
     m = world.model
     cases = m.cases
@@ -452,8 +452,8 @@ def compliance_rates(world: World) -> tuple[float, float]:
     status = cases.status[:n]
     had_chance = (cases.deadline_day[:n] + m.config.courts.grace_period_days) < world.day
     judged = int(had_chance.sum())
-    on_time = int((had_chance & (status == PAID_ON_TIME)).sum())
-    after = int((had_chance & (status == PAID_AFTER_LISTING)).sum())
+    on_time = int((had_chance & (status == CaseStatus.paid_on_time)).sum())
+    after = int((had_chance & (status == CaseStatus.paid_after_listing)).sum())
     if judged == 0:
         return float("nan"), float("nan")
     return (on_time + after) / judged, on_time / judged
