@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from simulation import load_scenario, run  # noqa: E402
-from simulation.institutions import PAID_AFTER_LISTING, PAID_ON_TIME  # noqa: E402
+from simulation.codes import CaseStatus  # noqa: E402
 from simulation.registry import NEVER, PERSON  # noqa: E402
 
 SCENARIO = ROOT / "scenarios" / "china-2019.toml"
@@ -123,10 +123,10 @@ def measure(result) -> dict[str, float]:
     person = c.subject_kind[:n] == PERSON
     ld = c.listed_day[:n]
     cohort = person & (ld != NEVER) & (ld >= last - 120) & (ld < days - 120) & (c.record[:n] >= 0)
-    paid = cohort & (c.status[:n] == PAID_AFTER_LISTING) & (c.closed_day[:n] - ld <= 120)
+    paid = cohort & (c.status[:n] == CaseStatus.paid_after_listing) & (c.closed_day[:n] - ld <= 120)
     out["listed_compliance_within_120d"] = float(paid.sum()) / max(float(cohort.sum()), 1.0)
     judged = person & (c.deadline_day[:n] >= last) & (c.deadline_day[:n] < days - 1)
-    on_time = judged & (c.status[:n] == PAID_ON_TIME)
+    on_time = judged & (c.status[:n] == CaseStatus.paid_on_time)
     out["on_time_compliance_rate"] = float(on_time.sum()) / max(float(judged.sum()), 1.0)
     ev = result.events
     final = ev[ev.day >= days - 360]
@@ -148,7 +148,7 @@ def measure(result) -> dict[str, float]:
     out["summary.sanction_precision"] = result.summary["sanction_precision"]
     out["summary.sanction_recall"] = result.summary["sanction_recall"]
     out["ever_paid_after_listing"] = float(
-        (person & (ld != NEVER) & (c.status[:n] == PAID_AFTER_LISTING)).sum()) / max(
+        (person & (ld != NEVER) & (c.status[:n] == CaseStatus.paid_after_listing)).sum()) / max(
         float((person & (ld != NEVER)).sum()), 1.0)
     return out
 

@@ -275,6 +275,8 @@ def test_forged_values_are_refused_without_a_traceback(server, browser):
         while (vm && !["v-select", "v-slider"].includes(vm.$options.name)) vm = vm.$parent;
         vm.$emit(event, value);
     }"""
+    # the sidebar may render after the day card: wait for the selector before forging it
+    expect(page.locator(".js-scenario").first).to_be_attached(timeout=60_000)
     page.evaluate(forge, [".js-scenario", "input", "../../../etc/passwd"])
     page.evaluate(forge, [".js-scenario", "change", "../../../etc/passwd"])
     expect(page.locator(".js-note")).to_contain_text("Ignored a value", timeout=30_000)
