@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from simulation.cli import app
+from simulation.errors import ScenarioError
 from simulation.paths import folder_slug
 from simulation.runner import default_out_dir
 from simulation.scenario import build_scenario, load_scenario
@@ -203,6 +204,32 @@ def test_cross_reference_error_names_field_and_value_only():
     assert code == 2
     assert "agencies.rail.jurisdiction" in output and "'j9'" in output
     assert len(output) < 400 and "got {" not in output, output
+
+
+# ----------------------------------------------------------------------------- new agencies
+
+
+def test_a_typo_of_a_roster_agency_is_refused_with_did_you_mean(tmp_path):
+    scen = tmp_path / "typo.toml"
+    scen.write_text('name = "typo"\n[agencies.airlin]\nevasion_probability = 0.5\n')
+    code, output = invoke("validate", str(scen))
+    assert code == 2, output
+    assert f"{scen}: agencies.airlin: unknown agency 'airlin'; did you mean 'airline'?" in output
+    assert "new = true" in output and "Traceback" not in output
+    code, output = invoke("run", "classroom", "--set", "agencies.bnak.service_rate_per_year=2")
+    assert code == 2 and "override agencies.bnak.service_rate_per_year" in output
+    assert "did you mean 'bank'?" in output
+
+
+def test_a_new_agency_says_so_and_a_roster_agency_may_not():
+    spec = build_scenario({"agencies": {"airlin": {"new": True, "kind": "transport"}}})
+    assert spec.agencies["airlin"].new and spec.agencies["airlin"].kind == "transport"
+    assert not spec.agencies["airline"].new
+    with pytest.raises(ScenarioError, match="agencies.airline.new: 'airline' is an agency of the "
+                       "default roster"):
+        build_scenario({"agencies": {"airline": {"new": True}}})
+    with pytest.raises(ScenarioError, match="agencies.x.new: must be true or false"):
+        build_scenario({"agencies": {"x": {"new": "yes"}}})
 
 
 # ----------------------------------------------------------------------------- signals

@@ -257,7 +257,7 @@ def test_redlist_rewards_reach_the_blacklisted_when_checks_fail():
 def test_points_scoring_needs_enough_records_to_bite():
     kw = dict(population={"individuals": 6000, "firms": 300, "jurisdictions": 2,
                           "jurisdiction_names": ["a", "b"]})
-    strict = {"kind": "scoring", "jurisdiction": "a", "service_rate_per_year": 12,
+    strict = {"new": True, "kind": "scoring", "jurisdiction": "a", "service_rate_per_year": 12,
               "scoring": {"points_start": 1000, "points_per_record": 100, "threshold": 950}}
     lenient = {**strict, "scoring": {"points_start": 1000, "points_per_record": 100,
                                      "threshold": 0}}

@@ -71,7 +71,7 @@ def valid_scenarios(draw: st.DrawFn) -> dict[str, Any]:
     agency = draw(NAMES.filter(lambda n: n not in default_agencies() and n not in raw.get(
         "agencies", {})))
     raw.setdefault("agencies", {})[agency] = {
-        "jurisdiction": place, "service_rate_per_year": draw(st.floats(0, 3650)),
+        "new": True, "jurisdiction": place, "service_rate_per_year": draw(st.floats(0, 3650)),
         "consumes": ["court_blacklist"]}
     raw.setdefault("links", []).append({"source": f"court:{place}", "to": agency,
                                         "sharing": draw(st.floats(0, 1))})
@@ -95,7 +95,7 @@ def test_hostile_names_are_quoted_and_control_characters_escaped():
     scenario = build_scenario({
         "name": "a\x00b\x1b[31m", "description": "line\nbreak\u2028\x7f",
         "population": {"jurisdictions": 2, "jurisdiction_names": ["航空", "a.b"]},
-        "agencies": {"机场": {"jurisdiction": "a.b"}},
+        "agencies": {"机场": {"new": True, "jurisdiction": "a.b"}},
         "jurisdictions": {"航空": {"description": "\t\r"}},
     })
     text = to_toml(scenario)

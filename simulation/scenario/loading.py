@@ -71,21 +71,52 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     return model
 
 
-def build_scenario(
-    data: dict[str, Any], overrides: dict[str, Any] | None = None, *, file: str | None = None
-) -> Scenario:
-    """Validate raw data (plus dotted overrides) into a Scenario, merging the agency roster."""
-    data = apply_overrides(data, overrides or {})
-    agencies_in = data.get("agencies")
+def _blame(field: str, overrides: dict[str, Any] | None, file: str | None, *,
+           within: bool = False) -> str | None:
+    """The override that set a bad value (``--set`` or a sweep), else the file.
+
+    With ``within``, an override of a field inside ``field`` is to blame too (an agency that an
+    override like ``agencies.bnak.sharing=1`` brought into being).
+    """
+    culprit = next((k for k in (overrides or {}) if field == k or field.startswith(k + ".")
+                    or within and k.startswith(field + ".")), None)
+    return file if culprit is None else f"override {culprit}={(overrides or {})[culprit]!r}"
+
+
+def _merge_roster(agencies_in: Any, overrides: dict[str, Any] | None,
+                  file: str | None) -> dict[str, Any]:
+    """The default roster with a scenario's ``[agencies.<name>]`` tables merged in.
+
+    A name that is not in the roster is a new agency only if it says ``new = true``; otherwise
+    it is taken for a typo of a shipped agency's name, with a did-you-mean.
+    """
     if agencies_in is not None and not isinstance(agencies_in, dict):
         raise ScenarioError("must be a table of agencies keyed by name", file=file,
                             field="agencies")
     roster = default_agencies()
     for name, spec in (agencies_in or {}).items():
+        field = f"agencies.{name}"
         if not isinstance(spec, dict):
-            raise ScenarioError("must be a table", file=file, field=f"agencies.{name}")
+            raise ScenarioError("must be a table", file=_blame(field, overrides, file), field=field)
+        marked = spec.get("new", False)
+        if name not in roster and marked is False:
+            raise ScenarioError(
+                describe_unknown("agency", name, roster) + "; a new agency needs new = true",
+                file=_blame(field, overrides, file, within=True), field=field)
+        if name in roster and marked is True:
+            raise ScenarioError(
+                f"{name!r} is an agency of the default roster; leave out new = true to change it",
+                file=_blame(f"{field}.new", overrides, file), field=f"{field}.new")
         roster[name] = {**roster.get(name, {}), **spec}
-    data["agencies"] = roster
+    return roster
+
+
+def build_scenario(
+    data: dict[str, Any], overrides: dict[str, Any] | None = None, *, file: str | None = None
+) -> Scenario:
+    """Validate raw data (plus dotted overrides) into a Scenario, merging the agency roster."""
+    data = apply_overrides(data, overrides or {})
+    data["agencies"] = _merge_roster(data.get("agencies"), overrides, file)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -98,11 +129,8 @@ def build_scenario(
             if isinstance(cause, CrossReferenceError):
                 field = cause.field
         # Blame the override, not the file, when the bad value came from --set (or a sweep).
-        culprit = next((k for k in (overrides or {}) if field == k or field.startswith(k + ".")),
-                       None)
-        if culprit is not None:
-            file = f"override {culprit}={(overrides or {})[culprit]!r}"
-        raise ScenarioError(reason, file=file, field=field or None) from None
+        raise ScenarioError(reason, file=_blame(field, overrides, file),
+                            field=field or None) from None
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:

@@ -516,6 +516,9 @@ LinkRegistryOverrides = _overrides_of_registry(LINK_FIELDS, "LinkRegistryOverrid
 class Agency(AgencyRegistryOverrides):  # type: ignore[misc,valid-type]
     """A consuming agency (or private platform) with its own registry copy."""
 
+    new: bool = Field(
+        False, description="Marks an agency that is not in the default roster; without it, an "
+        "unknown name is taken for a typo of a roster name (did-you-mean) and refused.")
     kind: Literal[
         "transport", "finance", "securities", "company_registry", "procurement",
         "exit_control", "hotel", "tax", "scoring", "private_platform", "other",

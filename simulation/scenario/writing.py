@@ -32,6 +32,9 @@ def _without_empty_tables(table: dict[str, Any]) -> dict[str, Any]:
 def resolved_data(scenario: Scenario) -> dict[str, Any]:
     """The scenario as plain TOML-ready data: defaults included, unset overrides left out."""
     data = scenario.model_dump(mode="json", exclude_none=True)
+    for agency in data.get("agencies", {}).values():
+        if not agency.get("new"):
+            agency.pop("new", None)  # only a new agency carries its marker
     for name, jurisdiction in data.get("jurisdictions", {}).items():
         data["jurisdictions"][name] = _without_empty_tables(jurisdiction)
     return data
