@@ -20,30 +20,63 @@ SURNAME_EXPONENT = 1.5
 GIVEN_NAME_EXPONENT = 0.5  # fitted: Zhang Wei ~0.02% at national scale
 
 
-def name_pool(distinct_names: int) -> np.ndarray:
-    """Probabilities of each full name in a pool of about ``distinct_names`` names, descending."""
+EXACT_POOL_LIMIT = 4_000_000  # pools up to this size are sorted whole (~100 MB at the limit)
+
+
+def _pool_shape(distinct_names: int) -> tuple[int, int]:
+    """(surnames, given names) of a pool of about ``distinct_names`` full names."""
     n_surnames = max(1, min(SURNAMES, distinct_names))
-    n_given = max(1, distinct_names // n_surnames)
+    return n_surnames, max(1, distinct_names // n_surnames)
+
+
+def _surname_p(n_surnames: int) -> np.ndarray:
     k = np.arange(1, n_surnames + 1, dtype=float)
     surname = (k + SURNAME_SHIFT) ** -SURNAME_EXPONENT
-    surname /= surname.sum()
+    return surname / surname.sum()
+
+
+def _given_p(n_given: int) -> np.ndarray:
     g = np.arange(1, n_given + 1, dtype=float) ** -GIVEN_NAME_EXPONENT
-    g /= g.sum()
-    full = np.outer(surname, g).ravel()
+    return g / g.sum()
+
+
+def name_pool(distinct_names: int) -> np.ndarray:
+    """Probabilities of each full name in a pool of about ``distinct_names`` names, descending."""
+    n_surnames, n_given = _pool_shape(distinct_names)
+    full = np.outer(_surname_p(n_surnames), _given_p(n_given)).ravel()
     return np.sort(full)[::-1]
 
 
-def draw_names(rng: np.random.Generator, n: int, distinct_names: int) -> np.ndarray:
-    """Draw a name id (0 = most common name) for each of ``n`` people."""
-    p = name_pool(distinct_names)
+def _inverse_cdf(p: np.ndarray, u: np.ndarray) -> np.ndarray:
     cdf = np.cumsum(p)
     cdf[-1] = 1.0
-    return np.searchsorted(cdf, rng.random(n), side="right").astype(np.int32)
+    return np.searchsorted(cdf, u, side="right")
+
+
+def draw_names(rng: np.random.Generator, n: int, distinct_names: int) -> np.ndarray:
+    """Draw a name id for each of ``n`` people, from one uniform each.
+
+    Up to ``EXACT_POOL_LIMIT`` names the id is the name's rank (0 = most common name). A larger
+    pool is never built: the uniform picks a surname, and where it fell within that surname's
+    share picks the given name, so the cost is the surnames plus the given names (10^8 names:
+    250,000 given names, 2 MB), not the pool (2.9 GB); the id is then
+    ``surname x given names + given name``. Either way ids are only compared for equality.
+    """
+    u = rng.random(n)
+    if distinct_names <= EXACT_POOL_LIMIT:
+        return _inverse_cdf(name_pool(distinct_names), u).astype(np.int32)
+    n_surnames, n_given = _pool_shape(distinct_names)
+    surname_p = _surname_p(n_surnames)
+    surname = np.minimum(_inverse_cdf(surname_p, u), n_surnames - 1)
+    below = np.concatenate([[0.0], np.cumsum(surname_p)[:-1]])
+    within = np.clip((u - below[surname]) / surname_p[surname], 0.0, np.nextafter(1.0, 0.0))
+    given = np.minimum(_inverse_cdf(_given_p(n_given), within), n_given - 1)
+    return (surname * n_given + given).astype(np.int32)
 
 
 def expected_namesakes(name_ids: np.ndarray) -> float:
     """Mean number of other people sharing a random person's name (size-biased)."""
-    counts = np.bincount(name_ids)
+    counts = np.unique(name_ids, return_counts=True)[1]  # not bincount: ids may reach 10^8
     n = counts.sum()
     return float((counts * (counts - 1)).sum() / n) if n else 0.0
 
@@ -73,25 +106,23 @@ def _bijective(index: int, words: tuple[str, ...] | list[str]) -> str:
 
 
 @lru_cache(maxsize=8)
-def _name_order(distinct_names: int) -> tuple[np.ndarray, int] | None:
-    """For each name id (rank in the pool), its flat (surname, given) index; None if huge."""
-    # Same pool as simulation.names.name_pool, keeping which (surname, given) each rank is.
-    if distinct_names > 20_000_000:
+def _name_order(distinct_names: int) -> np.ndarray | None:
+    """For each name id (rank in the pool), its flat (surname, given) index; None for a large pool,
+    whose ids are flat indices already (see :func:`draw_names`)."""
+    if distinct_names > EXACT_POOL_LIMIT:
         return None
-    n_surnames = max(1, min(SURNAMES, distinct_names))
-    n_given = max(1, distinct_names // n_surnames)
-    k = np.arange(1, n_surnames + 1, dtype=float)
-    surname = (k + SURNAME_SHIFT) ** -SURNAME_EXPONENT
-    g = np.arange(1, n_given + 1, dtype=float) ** -GIVEN_NAME_EXPONENT
-    full = np.outer(surname / surname.sum(), g / g.sum()).ravel()
-    return np.argsort(-full, kind="stable"), n_given
+    n_surnames, n_given = _pool_shape(distinct_names)
+    full = np.outer(_surname_p(n_surnames), _given_p(n_given)).ravel()
+    return np.argsort(-full, kind="stable")
 
 
 def display_name(name_id: int, distinct_names: int) -> str:
     """A readable, stable romanised name for a name id (the same id always reads the same)."""
+    n_surnames, n_given = _pool_shape(distinct_names)
     order = _name_order(distinct_names)
-    if order is None or name_id < 0 or name_id >= order[0].size:
+    size = n_surnames * n_given
+    if name_id < 0 or name_id >= size:
         return f"Name-{name_id}"
-    flat = int(order[0][name_id])
-    s, g = divmod(flat, order[1])
+    flat = name_id if order is None else int(order[name_id])
+    s, g = divmod(flat, n_given)
     return f"{_bijective(s, ROMAN_SURNAMES)} {_bijective(g, ROMAN_GIVEN)}"

@@ -5,8 +5,8 @@
   agency that enforces one of its lists.
 - ``hub``: sources send to a platform, which relays to consumers. With ``platform =
   "per_jurisdiction"`` each court sends to its own jurisdiction's platform, which relays to local
-  and national consumers and to the other platforms (which relay only to their local consumers);
-  national agencies' own lists then travel bilaterally, as no national platform exists.
+  and national consumers and to the other platforms that have local consumers (which relay only
+  to those); national agencies' own lists then travel bilaterally, as no national platform exists.
 
 Every link's parameters resolve, most specific first: ``[[links]]`` entry > consuming agency >
 jurisdiction of the sending node > global ``registry``. ``cross_jurisdiction_sharing``
@@ -98,12 +98,15 @@ def build_network(scenario: Scenario) -> tuple[list[Node], list[LinkParams]]:
             if per_j and nodes[src].kind != "court":
                 continue
             pairs.append((src, platforms[nodes[src].jurisdiction if per_j else -1].index))
+        # A platform relays what another platform sent it only to its own local consumers, so
+        # it is sent to only if it has some: at most agencies x jurisdictions links, not J^2.
+        local = {c.jurisdiction for c in consumers if c.jurisdiction >= 0}
         for p in platforms.values():
             for c in consumers:
                 if not per_j or c.jurisdiction in (-1, p.jurisdiction):
                     pairs.append((p.index, c.index))
             for other in platforms.values():
-                if other is not p:
+                if other is not p and other.jurisdiction in local:
                     pairs.append((p.index, other.index))
     overrides = {(lk.source, lk.to): lk for lk in scenario.links}
     links = [_resolve(scenario, nodes[s], nodes[d], overrides) for s, d in pairs]

@@ -84,15 +84,16 @@ class Individuals:
         self.propensity_class = rng.integers(0, PROPENSITY_CLASSES, n).astype(np.int8)
         self.propensity = propensity_levels(pop.service_propensity_shape)[self.propensity_class]
         self.case = np.full(n, -1, dtype=np.int32)
-        counts = np.bincount(self.name)
-        self.name_count = counts[self.name].astype(np.int32)
+        # Counts of the names in use (not bincount, whose size is the largest id, up to 10^8).
+        _, person_name, counts = np.unique(self.name, return_inverse=True, return_counts=True)
+        self.name_count = counts[person_name].astype(np.int32)
         # Common name: among the most frequent names holding half the population.
         order = np.argsort(-counts, kind="stable")
         cum = np.cumsum(counts[order])
         common_names = order[: int(np.searchsorted(cum, n / 2)) + 1]
         is_common = np.zeros(counts.size, dtype=bool)
         is_common[common_names] = True
-        self.common_name = is_common[self.name]
+        self.common_name = is_common[person_name]
         self.juris_start = np.searchsorted(self.jurisdiction, np.arange(pop.jurisdictions + 1))
 
 
