@@ -27,8 +27,9 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def read_input_text(path: str | Path, *, what: str = "file", limit: int = MAX_INPUT_BYTES) -> str:
-    """The text of a user's input file, or a ScenarioError naming the file and the reason."""
+def check_regular_file(path: str | Path, *, what: str = "file",
+                       limit: int = MAX_INPUT_BYTES) -> os.stat_result:
+    """Refuse anything but an existing regular file of at most ``limit`` bytes (ScenarioError)."""
     name = str(path)
     try:
         info = os.stat(path)
@@ -42,6 +43,13 @@ def read_input_text(path: str | Path, *, what: str = "file", limit: int = MAX_IN
     if info.st_size > limit:
         raise ScenarioError(f"is {info.st_size:,} bytes; a {what} may be at most {limit:,} bytes",
                             file=name)
+    return info
+
+
+def read_input_text(path: str | Path, *, what: str = "file", limit: int = MAX_INPUT_BYTES) -> str:
+    """The text of a user's input file, or a ScenarioError naming the file and the reason."""
+    name = str(path)
+    check_regular_file(path, what=what, limit=limit)
     try:
         with open(path, "rb") as handle:
             raw = handle.read(limit + 1)

@@ -269,6 +269,108 @@ def test_signal_while_importing_exits_cleanly(sig):
     assert "Traceback" not in err
 
 
+# ----------------------------------------------------------------------------- damaged folders
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "out"
+    code, output = invoke("run", "classroom", *TINY, "--out", str(out), "--quiet")
+    assert code == 0, output
+    return out
+
+
+def _truncate(f: Path) -> None:
+    f.write_bytes(f.read_bytes()[: f.stat().st_size // 2])
+
+
+def _foreign_table(f: Path) -> None:
+    import pandas as pd
+
+    pd.DataFrame({"x": [1, 2]}).to_parquet(f)
+
+
+def _folder(f: Path) -> None:
+    f.unlink()
+    f.mkdir()
+
+
+DAMAGE = {
+    "truncated events": ("events.parquet", _truncate),
+    "empty events": ("events.parquet", lambda f: f.write_bytes(b"")),
+    "foreign events": ("events.parquet", _foreign_table),
+    "truncated timeseries": ("timeseries.parquet", _truncate),
+    "empty timeseries": ("timeseries.parquet", lambda f: f.write_bytes(b"")),
+    "foreign timeseries": ("timeseries.parquet", _foreign_table),
+    "summary is a folder": ("summary.json", _folder),
+    "summary deeply nested": ("summary.json", lambda f: f.write_text('{"a": ' * 5000 + "1"
+                                                                      + "}" * 5000)),
+    "summary not JSON": ("summary.json", lambda f: f.write_text("{garbage")),
+    "scenario not UTF-8": ("scenario.toml", lambda f: f.write_bytes(b"name = '\xff\xfe'\n")),
+    "manifest garbage": ("manifest.json", lambda f: f.write_bytes(b"\x00\x01garbage")),
+}
+READERS = {"report": ["report"], "plot": ["plot"], "trace": ["trace", "--worst", "1"]}
+
+
+@pytest.mark.parametrize("reader", sorted(READERS))
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+def test_every_reader_names_the_damaged_file(run_folder, tmp_path, reader, damage):
+    import shutil
+
+    folder = tmp_path / "run"
+    shutil.copytree(run_folder, folder)
+    name, spoil = DAMAGE[damage]
+    spoil(folder / name)
+    before = files_under(tmp_path)
+    code, output = invoke(*READERS[reader], str(folder))
+    assert code == 2, output
+    assert str(folder / name) in output and "Traceback" not in output, output
+    assert files_under(tmp_path) == before  # nothing half-written
+
+
+@pytest.mark.parametrize("dpi", ["-5", "0", "100000"])
+def test_plot_dpi_is_bounded(run_folder, tmp_path, dpi):
+    code, output = invoke("plot", str(run_folder), "--out", str(tmp_path / "f"), "--dpi", dpi)
+    assert code == 2 and "--dpi" in output and not (tmp_path / "f").exists(), output
+
+
+def _fake_sweep(folder: Path, manifest: str) -> Path:
+    folder.mkdir()
+    (folder / "manifest.json").write_text(manifest)
+    return folder
+
+
+@pytest.mark.parametrize(("manifest", "words"), [
+    ("{garbage", "damaged manifest (not valid JSON)"),
+    ("[1]", "damaged manifest (not a JSON object)"),
+    ('{"a": ' * 5000 + "1" + "}" * 5000, "damaged manifest"),
+    ('{"kind": "sweep"}', "'fingerprint' is missing"),
+])
+def test_sensitivity_names_a_damaged_manifest(tmp_path, manifest, words):
+    folder = _fake_sweep(tmp_path / "sweep", manifest)
+    code, output = invoke("sensitivity", str(folder))
+    assert code == 2 and words in output and str(folder / "manifest.json") in output, output
+
+
+def test_sensitivity_names_a_damaged_design(tmp_path):
+    import json
+
+    manifest = {"kind": "sweep", "fingerprint": "x", "design": {"kind": "sobol"},
+                "problem": {"names": ["registry.sharing"]}, "points": 4, "replicates": 1,
+                "seed": 0}
+    folder = _fake_sweep(tmp_path / "sweep", json.dumps(manifest))
+    (folder / "design.parquet").write_bytes(b"PAR1 not really")
+    code, output = invoke("sensitivity", str(folder))
+    assert code == 2 and str(folder / "design.parquet") in output, output
+
+
+def test_a_folder_as_a_plot_table_is_named(tmp_path):
+    folder = tmp_path / "cmp"
+    (folder / "compare.parquet").mkdir(parents=True)
+    code, output = invoke("plot", str(folder))
+    assert code == 2 and "is a folder, not a compare table" in output, output
+
+
 # ----------------------------------------------------------------------------- fuzzer
 
 VALUES = st.one_of(st.integers(-10**12, 10**12), st.floats(allow_nan=True), st.booleans(),

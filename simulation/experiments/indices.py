@@ -38,11 +38,9 @@ def _load(sweep_dir: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
                             file=str(sweep_dir))
     runs = consolidate(RunStore(sweep_dir).rows(), manifest["problem"]["names"])
     path = sweep_dir / "design.parquet"
-    try:
-        design = pd.read_parquet(path)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same clear message
-        raise ScenarioError(f"damaged or missing design file ({type(exc).__name__})",
-                            file=str(path)) from None
+    from simulation.readback import read_table
+
+    design = read_table(path, what="design file")
     if len(design) != int(manifest["points"]):
         raise ScenarioError(f"has {len(design)} points, the manifest says {manifest['points']}",
                             file=str(path))

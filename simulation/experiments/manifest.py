@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from simulation.errors import ScenarioError
+from simulation.readback import read_json_object
 from simulation.runner import PACKAGES, _version, git_commit
 
 EXTRA_PACKAGES = ("SALib", "scipy", "dask", "distributed", "tqdm", "optuna")
-MAX_MANIFEST_BYTES = 16 * 1024 * 1024  # a real one is a few KB; refuse to parse anything huge
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 # What a reader needs from a sweep manifest, with the type each must have.
@@ -85,19 +85,9 @@ def read_manifest(folder: Path, kind: str = "sweep",
     if not folder.is_dir():
         raise ScenarioError(f"not a {kind} folder (no such folder)", file=str(folder))
     path = folder / "manifest.json"
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         raise ScenarioError(f"not a {kind} folder (no manifest.json)", file=str(folder))
-    try:
-        if path.stat().st_size > MAX_MANIFEST_BYTES:
-            raise ScenarioError(f"too large to be a manifest (over {MAX_MANIFEST_BYTES} bytes)",
-                                file=str(path))
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise ScenarioError("damaged manifest (not valid JSON)", file=str(path)) from None
-    except OSError as exc:
-        raise ScenarioError(f"cannot read: {exc.strerror}", file=str(path)) from None
-    if not isinstance(manifest, dict):
-        raise ScenarioError("damaged manifest (not a JSON object)", file=str(path))
+    manifest = read_json_object(path, what="manifest")
     if manifest.get("kind") != kind:
         raise ScenarioError(f"not a {kind} manifest (kind is {manifest.get('kind')!r})", file=str(path))
     for key, typ in (fields if fields is not None else SWEEP_FIELDS if kind == "sweep" else {}).items():

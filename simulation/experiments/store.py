@@ -30,6 +30,7 @@ from typing import Any
 import pandas as pd
 
 from simulation.errors import ScenarioError
+from simulation.readback import read_table
 
 COMPACT_EVERY = 2000  # runs per part file: about 1 MB of summary rows, few files for big sweeps
 REQUIRED = ("run_id", "seed", "status")
@@ -78,17 +79,15 @@ def _read_journal(path: Path) -> list[dict[str, Any]]:
     return entries
 
 
-def _read_part(path: Path) -> pd.DataFrame:
+def _read_part(path: Path, what: str = "results file", columns: Sequence[str] = REQUIRED
+               ) -> pd.DataFrame:
+    """One Parquet part, checked (:func:`simulation.readback.read_table`), with what to do."""
     try:
-        df = pd.read_parquet(path)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same clear message
-        raise ScenarioError(f"damaged results file ({type(exc).__name__}); delete it and run with "
-                            "--resume to redo its runs", file=str(path)) from None
-    missing = [c for c in REQUIRED if c not in df.columns]
-    if missing:
-        raise ScenarioError(f"not a file of sweep runs (no column {missing[0]!r}); delete it and run "
-                            "with --resume", file=str(path))
-    return df
+        return read_table(path, what=what, columns=columns)
+    except ScenarioError as exc:
+        reason = exc.reason.replace(f"not a {what} of joint-sanctions", "not a file of sweep runs")
+        raise ScenarioError(f"{reason}; delete it and run with --resume to redo its runs",
+                            file=str(path)) from None
 
 
 class RunStore:
@@ -125,11 +124,7 @@ class RunStore:
         frames = []
         if self.series_dir.is_dir():
             for part in sorted(self.series_dir.glob("part-*.parquet"), key=_number):
-                try:
-                    frames.append(pd.read_parquet(part))
-                except Exception as exc:  # noqa: BLE001
-                    raise ScenarioError(f"damaged series file ({type(exc).__name__})",
-                                        file=str(part)) from None
+                frames.append(_read_part(part, "series file", ()))
         for journal in self._journals():
             frames.extend(_series_frame(e) for e in _read_journal(journal) if e.get("series"))
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

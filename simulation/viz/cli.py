@@ -15,6 +15,9 @@ import typer
 
 from simulation.errors import ScenarioError
 
+# PNG resolution: below 20 dpi the labels are unreadable; 1200 dpi makes a ~200-megapixel figure.
+MIN_DPI, MAX_DPI = 20, 1200
+
 
 def _fail(exc: ScenarioError) -> None:
     from simulation.cli import fail
@@ -28,7 +31,8 @@ def plot(
     = None,
     fmt: Annotated[list[str] | None, typer.Option(
         "--format", help="png and/or svg (repeatable; default both).")] = None,
-    dpi: Annotated[int, typer.Option(help="Resolution of PNG files.")] = 100,
+    dpi: Annotated[int, typer.Option(min=MIN_DPI, max=MAX_DPI,
+                                     help="Resolution of PNG files, dots per inch.")] = 100,
 ) -> None:
     """Draw every figure of a results folder as PNG and SVG."""
     from simulation.viz.figures import plot_dir

@@ -8,7 +8,6 @@ and SVG files.
 
 from __future__ import annotations
 
-import json
 import math
 import tomllib
 from collections.abc import Callable, Iterable
@@ -23,6 +22,16 @@ from matplotlib.ticker import MaxNLocator
 
 from simulation.codes import cause_label
 from simulation.errors import ScenarioError
+from simulation.inputs import check_regular_file, read_input_text
+from simulation.readback import (
+    EVENT_COLUMNS,
+    MAX_TABLE_BYTES,
+    TIMESERIES_COLUMNS,
+    check_run_folder,
+    read_json_object,
+    read_table,
+    read_toml,
+)
 from simulation.viz import style
 from simulation.viz.style import label
 
@@ -141,7 +150,8 @@ class RunData:
         """The event log (read on first use; empty frame when the file is missing)."""
         if self._events is None:
             f = self.path / "events.parquet"
-            self._events = pd.read_parquet(f) if f.exists() else pd.DataFrame(
+            self._events = read_table(f, what="events table", columns=EVENT_COLUMNS) \
+                if f.exists() else pd.DataFrame(
                 columns=["day", "event", "subject_kind", "subject", "agency", "record", "match",
                          "cause", "wrongful"])
         return self._events
@@ -165,40 +175,35 @@ def folder_kind(path: str | Path) -> str | None:
 
 
 def _read_table(path: Path, stem: str) -> pd.DataFrame | None:
-    for ext, reader in (("parquet", pd.read_parquet), ("csv", pd.read_csv)):
-        f = path / f"{stem}.{ext}"
-        if f.exists():
-            try:
-                return reader(f)
-            except Exception as exc:  # noqa: BLE001 - any unreadable file is a user error
-                raise ScenarioError(f"cannot read table: {exc}", file=str(f)) from None
+    parquet, csv = path / f"{stem}.parquet", path / f"{stem}.csv"
+    if parquet.exists() or parquet.is_symlink():
+        return read_table(parquet, what=f"{stem} table")
+    if csv.exists() or csv.is_symlink():
+        check_regular_file(csv, what=f"{stem} table", limit=MAX_TABLE_BYTES)
+        try:
+            return pd.read_csv(csv)
+        except Exception:  # noqa: BLE001 - any unreadable file is a user error
+            raise ScenarioError(f"damaged {stem} table (not a readable CSV file)",
+                                file=str(csv)) from None
     return None
 
 
-def _read_json(f: Path) -> dict[str, Any]:
-    if not f.exists():
-        return {}
-    try:
-        data = json.loads(f.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"not valid JSON: {exc}", file=str(f)) from None
-    return data if isinstance(data, dict) else {}
-
-
 def load_run(path: str | Path) -> RunData:
-    """Read a run folder (as written by ``joint-sanctions run``); ScenarioError if it is not one."""
-    p = Path(path)
-    if folder_kind(p) != "run":
-        raise ScenarioError("not a run folder (no summary.json)", file=str(p))
-    raw = _read_json(p / "summary.json")
+    """Read a run folder (as written by ``joint-sanctions run``); ScenarioError if it is not one,
+    or if any of its files is damaged (:func:`simulation.readback.check_run_folder`)."""
+    p = check_run_folder(path)
+    raw = read_json_object(p / "summary.json", what="run summary")
     summary = {k: (float("nan") if v is None else float(v)) for k, v in raw.items()
                if v is None or isinstance(v, (int, float))}
     ts_file = p / "timeseries.parquet"
-    ts = pd.read_parquet(ts_file) if ts_file.exists() else pd.DataFrame({"day": []})
+    ts = read_table(ts_file, what="timeseries table", columns=TIMESERIES_COLUMNS) \
+        if ts_file.exists() else pd.DataFrame({"day": []})
     scen = p / "scenario.toml"
-    text = scen.read_text(encoding="utf-8") if scen.exists() else ""
+    text = read_input_text(scen, what="resolved scenario") if scen.exists() else ""
+    manifest = p / "manifest.json"
     return RunData(path=p, summary=summary, timeseries=ts, scenario_text=text,
-                   manifest=_read_json(p / "manifest.json"))
+                   manifest=read_json_object(manifest, what="run manifest")
+                   if manifest.exists() else {})
 
 
 # ---------------------------------------------------------------------------- run figures
@@ -506,10 +511,7 @@ def load_sweep(path: str | Path) -> SweepData:
         raise ScenarioError("not a sweep folder (no runs.parquet)", file=str(p))
     spec: dict[str, Any] = {}
     if (p / "sweep.toml").exists():
-        try:
-            spec = tomllib.loads((p / "sweep.toml").read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
-            spec = {}
+        spec = read_toml(p / "sweep.toml", what="sweep file")
     if "status" in runs.columns:
         ok = runs["status"].astype(str).str.lower().isin(["ok", "done", "success", "completed"])
         runs = runs[ok]
