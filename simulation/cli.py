@@ -33,7 +33,7 @@ console = Console()
 err_console = Console(stderr=True)
 
 def fail(exc: ScenarioError) -> None:
-    """Print a user error and exit with status 2."""
+    """Print a user error and exit with its status (2 for bad input, 1 for an I/O fault)."""
     err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
     raise typer.Exit(exc.exit_status)
 
@@ -177,7 +177,7 @@ def main() -> None:
         app()
     except ScenarioError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(2)
+        sys.exit(exc.exit_status)
     except KeyboardInterrupt as exc:
         err_console.print("interrupted")
         sys.exit(128 + (exc.args[0] if exc.args else signal.SIGINT))

@@ -7,10 +7,12 @@ process. Each case asserts the exit status, the message, and that nothing was wr
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -194,6 +196,75 @@ def test_write_failure_is_exit_1_and_leaves_nothing(tmp_path, monkeypatch):
     code, output = invoke("run", "classroom", *TINY, "--out", str(tmp_path / "out"))
     assert code == 1 and "No space left on device" in output and "nothing was written" in output
     assert list(tmp_path.iterdir()) == []
+
+
+TINY_SWEEP = """name = "tiny"
+base = "classroom"
+design = "grid"
+replicates = 1
+seed = 1
+[fixed]
+days = 3
+"population.individuals" = 300
+"population.firms" = 20
+"population.distinct_names" = 1000
+[parameters]
+"registry.sharing" = [0.2, 0.5, 0.9]
+"""
+
+
+def test_a_full_disk_mid_sweep_is_exit_1_and_resumable(tmp_path, monkeypatch):
+    import json
+
+    from simulation.experiments.store import RunStore
+
+    (tmp_path / "tiny.toml").write_text(TINY_SWEEP)
+    append, calls = RunStore.append, []
+
+    def fills_up(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:  # the disk fills up after the first run is saved
+            raise OSError(28, "No space left on device", str(self.folder / "runs"))
+        return append(self, *args, **kwargs)
+
+    monkeypatch.setattr(RunStore, "append", fills_up)
+    out = tmp_path / "out"
+    sweep = ("sweep", str(tmp_path / "tiny.toml"), "--out", str(out), "--workers", "0",
+             "--no-progress")
+    code, output = invoke(*sweep)
+    assert code == 1 and "No space left on device" in output and "--resume" in output, output
+    assert json.loads((out / "manifest.json").read_text())["status"] == "failed"  # not "running"
+    monkeypatch.setattr(RunStore, "append", append)
+    code, output = invoke(*sweep, "--resume")
+    assert code == 0, output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["counts"]["resumed"] == 1
+
+
+def test_the_documented_exit_statuses_are_the_ones_used():
+    import re
+
+    from simulation.errors import OutputError
+
+    table = dict(re.findall(r"^\| (\d+) \| (.+?) \|$", (ROOT / "README.md").read_text(), re.M))
+    assert set(table) == {"0", "1", "2", "130", "143"}
+    assert "bad input" in table[str(ScenarioError.exit_status)]
+    assert "I/O fault" in table[str(OutputError.exit_status)]
+    assert "SIGINT" in table[str(128 + signal.SIGINT)]
+    assert "SIGTERM" in table[str(128 + signal.SIGTERM)]
+
+
+def test_an_output_error_outside_a_command_is_still_exit_1(monkeypatch, capsys):
+    import simulation.cli as cli
+    from simulation.errors import OutputError
+
+    def broken_app():
+        raise OutputError("writing failed", file="x")
+
+    monkeypatch.setattr(cli, "app", broken_app)
+    with pytest.raises(SystemExit) as exit_:
+        cli.main()
+    assert exit_.value.code == 1 and "x: writing failed" in capsys.readouterr().err
 
 
 # ----------------------------------------------------------------------------- cross references
@@ -391,7 +462,53 @@ def _mutate(data: dict, draw) -> dict:
     return data
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# The fuzzer's size, and a file to tally outcomes in, for a longer run outside make test:
+# FUZZ_EXAMPLES=2000 FUZZ_LOG=/tmp/fuzz.log pytest tests/test_bad_input.py -k fuzzed
+FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))
+FUZZ_LOG = os.environ.get("FUZZ_LOG")
+MAX_EXTRA_BYTES = 2 * 1024**3  # address space one tiny run may add (it needs ~100 MB)
+
+
+def _tally(command: str, code: int) -> None:
+    if FUZZ_LOG:
+        with open(FUZZ_LOG, "a", encoding="utf-8") as log:
+            log.write(f"{command} {code}\n")
+
+
+@contextmanager
+def memory_bound(extra: int = MAX_EXTRA_BYTES):
+    """Cap this process's address space at its current size plus ``extra`` bytes meanwhile: an
+    allocation beyond it is a MemoryError (a traceback, so the fuzzer fails), not a swapped
+    machine. A resource limit costs nothing per allocation, unlike tracemalloc (10x slower)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        now = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    limit = now + extra if hard == resource.RLIM_INFINITY else min(now + extra, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def invoke_bounded(*args: str) -> tuple[int, str]:
+    """invoke(), with the process's memory bounded (:func:`memory_bound`)."""
+    with memory_bound():
+        return invoke(*args)
+
+
+def test_the_memory_bound_refuses_a_large_allocation():
+    import numpy as np
+
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    with memory_bound(256 * 1024**2), pytest.raises(MemoryError):
+        np.empty(1024**3 // 8)  # 1 GB against a 256 MB bound: refused at once, nothing touched
+    np.empty(1024**3 // 8)  # and allowed again once the bound is lifted
+    assert resource.getrlimit(resource.RLIMIT_AS) == before  # lifted afterwards
+
+
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.sampled_from(SHIPPED), st.data())
 def test_fuzzed_shipped_scenarios_exit_0_or_2(tmp_path_factory, path, data):
     import tomllib
@@ -407,11 +524,13 @@ def test_fuzzed_shipped_scenarios_exit_0_or_2(tmp_path_factory, path, data):
         scen.write_text(tomli_w.dumps(raw), encoding="utf-8")
     except (TypeError, ValueError):
         return  # a value TOML cannot hold (NaN is fine; None is not)
-    code, output = invoke("validate", str(scen))
+    code, output = invoke_bounded("validate", str(scen))
+    _tally("validate", code)
     assert code in (0, 2), output
     out = folder / "out"
     t0 = time.monotonic()
-    code, output = invoke("run", str(scen), *TINY, "--out", str(out), "--quiet")
+    code, output = invoke_bounded("run", str(scen), *TINY, "--out", str(out), "--quiet")
+    _tally("run", code)
     assert code in (0, 2), output
     assert time.monotonic() - t0 < 30
     assert files_under(folder) - {Path("mutant.toml")} <= {Path("out")} | {

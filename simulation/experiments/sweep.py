@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from simulation.errors import ScenarioError
+from simulation.errors import OutputError, ScenarioError
 from simulation.experiments.design import design_points, expected_points, replicate_seeds, sample_matrix
 from simulation.experiments.engine import LoopStats, SweepAborted, SweepInterrupted, Task, execute
 from simulation.experiments.executors import ExecutorInfo, open_executor
@@ -142,19 +142,37 @@ def run_sweep(sweep: str | Path | SweepSpec, out: str | Path | None = None, *,
     assert len(points) == expected_points(spec), "design produced an unexpected number of points"
     tasks = sweep_tasks(spec, points)
     store = RunStore(target).open()
+    manifest = _manifest(spec, len(points), datetime.now(UTC).isoformat(timespec="seconds"))
     try:
-        previous, todo = match_previous(store.rows(), tasks, retry_errors=retry_errors, folder=target)
-        manifest = _manifest(spec, len(points), datetime.now(UTC).isoformat(timespec="seconds"))
-        write_manifest(target, {**manifest, "status": "running"})
-        _write_inputs(target, spec, points)
-        stats, detail = _run_tasks(spec, todo, store, previous, executor=executor, workers=workers,
-                                   scheduler=scheduler, cluster=cluster, progress=progress,
-                                   chunk_size=chunk_size, force_workers=force_workers)
-    finally:
-        store.close()
-    df = _finish(target, spec, manifest, stats, detail, tasks, n_previous=len(previous))
+        try:
+            previous, todo = match_previous(store.rows(), tasks, retry_errors=retry_errors,
+                                            folder=target)
+            write_manifest(target, {**manifest, "status": "running"})
+            _write_inputs(target, spec, points)
+            stats, detail = _run_tasks(spec, todo, store, previous, executor=executor,
+                                       workers=workers, scheduler=scheduler, cluster=cluster,
+                                       progress=progress, chunk_size=chunk_size,
+                                       force_workers=force_workers)
+        finally:
+            store.close()
+        df = _finish(target, spec, manifest, stats, detail, tasks, n_previous=len(previous))
+    except OSError as exc:
+        raise _write_failed(target, manifest, exc) from None
     _raise_if_stopped(stats, len(df), len(tasks), target)
     return df
+
+
+def _write_failed(target: Path, manifest: dict[str, Any], exc: OSError) -> OutputError:
+    """A disk full or I/O fault mid-sweep: the manifest says "failed" (if it still can be
+    written), the runs saved so far stay for ``--resume``, and the error names the file."""
+    try:
+        write_manifest(target, {**manifest, "status": "failed",
+                                "finished": datetime.now(UTC).isoformat(timespec="seconds")})
+    except OSError:
+        pass  # the disk is still full: the manifest keeps its last complete state
+    return OutputError(f"writing the sweep failed ({exc.strerror or exc}); the runs saved so far "
+                       "are kept: free space and continue with --resume",
+                       file=str(exc.filename or target))
 
 
 def match_previous(rows: list[dict[str, Any]], tasks: list[Task], *, retry_errors: bool,
