@@ -175,6 +175,6 @@ def frontier_figure(table: pd.DataFrame, objectives: Sequence[tuple[str, str]], 
         ax.grid(color="0.9")
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=8, frameon=False)
-    fig.suptitle(f"Policy frontier over {', '.join(levers)}: {len(front)} of {len(table)} designs "
+    fig.suptitle(f"Policy frontier over {', '.join(levers)}:\n{len(front)} of {len(table)} designs "
                  f"non-dominated (ranked by {optimise} over uncertainties and seeds)", fontsize=10)
     return _save(fig, stem)
