@@ -285,7 +285,7 @@ def discover(
 
 def frontier(
     frontier_file: Annotated[Path, typer.Argument(help="Frontier TOML file: [levers], [uncertainties], "
-                                                       "[search] (see sweeps/deletion-frontier.toml).")],
+                                                       "[search] (see sweeps/reform-frontier.toml).")],
     out: Annotated[Path | None, typer.Option(
         help="Output folder (default results/frontiers/<name>/<timestamp>/).")] = None,
     workers: Annotated[int | None, typer.Option(
@@ -302,13 +302,14 @@ def frontier(
     """Policy frontier: NSGA-II search of the levers for the Pareto set, robust over uncertainties."""
     from simulation.cli import console, err_console, fail
     from simulation.experiments.engine import SweepInterrupted
-    from simulation.experiments.frontier import load_frontier, run_frontier
+    from simulation.experiments.frontier import load_frontier, plural, run_frontier
 
     try:
         spec = load_frontier(frontier_file, max_runs=max_runs)
         s = spec.search
-        err_console.print(f"frontier {spec.sweep.name}: {s.generations} generations x {s.population} designs "
-                          f"x {s.scenarios} uncertainty samples x {spec.sweep.replicates} seeds = up to "
+        err_console.print(f"frontier {spec.sweep.name}: {plural(s.generations, 'generation')} x "
+                          f"{plural(s.population, 'design')} x {plural(s.scenarios, 'uncertainty sample')} x "
+                          f"{plural(spec.sweep.replicates, 'seed')} = up to "
                           f"{spec.runs} runs", highlight=False, soft_wrap=True)
         table = run_frontier(spec, out, workers=workers, scheduler=scheduler, cluster=cluster,
                              resume=resume, progress=progress, force_workers=force_workers)
@@ -320,7 +321,7 @@ def frontier(
         raise typer.Exit(128 + exc.signal) from None
     target = Path(table.attrs["out"])
     console.print((target / "frontier.md").read_text(), highlight=False, soft_wrap=True)
-    console.print(f"{len(table)} designs, {int(table['pareto'].sum())} on the frontier; "
+    console.print(f"{plural(len(table), 'design')}, {int(table['pareto'].sum())} on the frontier; "
                   f"{table.attrs['runs_this_session']} runs in {table.attrs['wall_time_s']:.1f} s; "
                   f"results in [bold]{target}[/] (frontier.csv, .parquet, .png, .svg, .md)", highlight=False,
                   soft_wrap=True)

@@ -432,34 +432,59 @@ def _fmt(v: float) -> str:
         f"{v:.3f}" if abs(v) < 10 else f"{v:,.1f}")
 
 
+def plural(n: int, word: str) -> str:
+    """"1 seed", "2 seeds": a count with its noun."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def frontier_text(spec: FrontierSpec, table: pd.DataFrame) -> str:
-    """'What the frontier says': one paragraph per Pareto design, in order of the first objective."""
+    """'What the frontier says': one paragraph per Pareto design, in order of the first objective.
+
+    NSGA-II may ask for the same lever setting more than once; such repeats (same levers, so
+    the same runs) are told once, as "Design 6 (also asked as 8, 9)".
+    """
     first, first_dir = spec.objectives[0]
-    front = table[table["pareto"]].sort_values(f"{first}:mean", ascending=first_dir == "min")
+    front = table[table["pareto"]].sort_values([f"{first}:mean", "design"], ascending=[first_dir == "min", True])
+    lever_names = [p.name for p in spec.sweep.levers]
+    repeats = front.groupby(lever_names, sort=False, dropna=False)["design"].apply(list)
     q = spec.search.quantile
+    ranked = "mean" if spec.search.optimise == "mean" else f"{q} bad-side quantile"
     lines = [f"# Policy frontier: {spec.sweep.name}", "",
-             f"{len(table)} designs searched (NSGA-II, {spec.search.generations} generations of "
-             f"{spec.search.population}); each evaluated on {spec.search.scenarios} samples of the "
-             f"uncertainties x {spec.sweep.replicates} seeds. {len(front)} designs are on the frontier "
-             f"(no other design is at least as good on every objective's "
-             f"{'mean' if spec.search.optimise == 'mean' else f'{q} bad-side quantile'} and better on one). "
+             f"{plural(len(table), 'design')} searched (NSGA-II, {plural(spec.search.generations, 'generation')} "
+             f"of {spec.search.population}); each evaluated on {plural(spec.search.scenarios, 'sample')} of the "
+             f"uncertainties x {plural(spec.sweep.replicates, 'seed')}. "
+             f"{plural(len(repeats), 'lever setting')} on the frontier (no other design is at least as good "
+             f"on every objective's {ranked} and better on one). "
              f"Intervals: 95% bootstrap intervals of the mean; 'worst {q:.0%}': the bad-side {q} quantile "
              "over scenarios and seeds.", ""]
     best = {m: front[f"{m}:mean"].max() if d == "max" else front[f"{m}:mean"].min()
             for m, d in spec.objectives}
-    for _, r in front.iterrows():
-        levers = ", ".join(f"{p.name} = {_fmt(r[p.name]) if isinstance(r[p.name], float) else r[p.name]}"
-                           for p in spec.sweep.levers)
-        parts = [f"{m} {_fmt(r[f'{m}:mean'])} [{_fmt(r[f'{m}:ci_low'])}, {_fmt(r[f'{m}:ci_high'])}] "
-                 f"(worst {q:.0%}: {_fmt(r[f'{m}:q'])})" for m, _ in spec.objectives]
-        leads = [m for m, _ in spec.objectives if r[f"{m}:mean"] == best[m]]
-        costs = [f"{m} {_fmt(abs(r[f'{m}:mean'] - best[m]))} {'lower' if d == 'max' else 'higher'} than the "
-                 f"best on the frontier" for m, d in spec.objectives if r[f"{m}:mean"] != best[m]]
-        if not costs:
-            says = "It is the frontier's best on every objective (designs tied with it are listed too)."
-        else:
-            says = (f"It is the frontier's best on {', '.join(leads)}" if leads
-                    else "It is a compromise, best on no single objective")
-            says += f"; it pays with {'; '.join(costs)}."
-        lines += [f"- **Design {int(r['design'])}** ({levers}): {'; '.join(parts)}. {says}", ""]
+    for ids in repeats:
+        r = front[front["design"] == ids[0]].iloc[0]
+        name = f"Design {int(ids[0])}" + (f" (also asked as {', '.join(str(int(i)) for i in ids[1:])})"
+                                          if len(ids) > 1 else "")
+        lines += [f"- **{name}** ({_levers_text(spec, r)}): {_objectives_text(spec, r)}. "
+                  f"{_verdict(spec, r, best)}", ""]
     return "\n".join(lines)
+
+
+def _levers_text(spec: FrontierSpec, r: pd.Series) -> str:
+    return ", ".join(f"{p.name} = {_fmt(r[p.name]) if isinstance(r[p.name], float) else r[p.name]}"
+                     for p in spec.sweep.levers)
+
+
+def _objectives_text(spec: FrontierSpec, r: pd.Series) -> str:
+    q = spec.search.quantile
+    return "; ".join(f"{m} {_fmt(r[f'{m}:mean'])} [{_fmt(r[f'{m}:ci_low'])}, {_fmt(r[f'{m}:ci_high'])}] "
+                     f"(worst {q:.0%}: {_fmt(r[f'{m}:q'])})" for m, _ in spec.objectives)
+
+
+def _verdict(spec: FrontierSpec, r: pd.Series, best: dict[str, float]) -> str:
+    leads = [m for m, _ in spec.objectives if r[f"{m}:mean"] == best[m]]
+    costs = [f"{m} {_fmt(abs(r[f'{m}:mean'] - best[m]))} {'lower' if d == 'max' else 'higher'} than the "
+             f"best on the frontier" for m, d in spec.objectives if r[f"{m}:mean"] != best[m]]
+    if not costs:
+        return "It is the frontier's best on every objective."
+    says = (f"It is the frontier's best on {', '.join(leads)}" if leads
+            else "It is a compromise, best on no single objective")
+    return says + f"; it pays with {'; '.join(costs)}."

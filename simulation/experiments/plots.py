@@ -114,7 +114,7 @@ def discovery_figure(result: dict, stem: Path) -> list[Path]:
     for j, d in enumerate(sorted(dims.unique())):
         sel = dims == d
         ax.scatter(traj.loc[sel, "coverage"], traj.loc[sel, "density"], s=18,
-                   color=OKABE_ITO[j % len(OKABE_ITO)], label=f"{d} parameters restricted")
+                   color=OKABE_ITO[j % len(OKABE_ITO)], label=f"{d} parameter{'' if d == 1 else 's'} restricted")
     ax.scatter([traj.loc[chosen, "coverage"]], [traj.loc[chosen, "density"]], s=120, facecolors="none",
                edgecolors="black", linewidths=1.5, label="chosen box")
     ax.set_xlabel("coverage (share of all cases of interest inside the box)")
@@ -144,7 +144,7 @@ def _unit(metric: str) -> str:
 
 def _axis_label(metric: str, direction: str) -> str:
     better = "higher" if direction == "max" else "lower"
-    return f"{metric} ({_unit(metric) or 'metric units'}; {better} is better)"
+    return f"{metric}\n({_unit(metric) or 'metric units'}; {better} is better)"
 
 
 def frontier_figure(table: pd.DataFrame, objectives: Sequence[tuple[str, str]], levers: Sequence[str],
