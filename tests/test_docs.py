@@ -8,7 +8,9 @@ after the file's shell blocks before them. Blocks fenced as ``console``, ``text`
 ``py`` are illustrations and are not run (``py`` for Python that needs an optional extra, such
 as the EMA Workbench). Lines starting with ``make`` are run by CI itself (``make test``), and
 the app server (``joint-sanctions app``) by its own tests, so they are skipped here; a block
-that starts a Dask cluster in the background stops it itself.
+that starts a Dask cluster in the background stops it itself. A block right after a line
+``<!-- docs-test: slow -->`` (a worked example of a minute or more) runs in its own test marked
+``slow`` (``make test-slow``), so every block runs, but ``make test`` stays within its time.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from simulation.reference import reference_markdown
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 SKIP = ("make ", "joint-sanctions app", ".venv/bin/joint-sanctions app", "mkdocs serve")
-BLOCK = re.compile(r"^```(sh|python)\n(.*?)^```", re.S | re.M)
+BLOCK = re.compile(r"^(<!-- docs-test: slow -->\n)?```(sh|python)\n(.*?)^```", re.S | re.M)
 
 
 def commands(text: str) -> list[str]:
@@ -47,9 +49,18 @@ def test_scenario_reference_is_generated_from_the_schema():
         "run: python -m simulation.reference > docs/scenarios.md"
 
 
-@pytest.mark.parametrize("doc", [d for d in DOCS if BLOCK.search(d.read_text())],
-                         ids=lambda p: p.name)
-def test_every_documented_command_runs(doc, tmp_path):
+def _cases() -> list:
+    cases = []
+    for doc in DOCS:
+        marks = {bool(slow) for slow, _, _ in BLOCK.findall(doc.read_text())}
+        cases += [pytest.param(doc, False, id=doc.name)] if False in marks else []
+        if True in marks:
+            cases.append(pytest.param(doc, True, id=f"{doc.name}-slow", marks=pytest.mark.slow))
+    return cases
+
+
+@pytest.mark.parametrize(("doc", "slow"), _cases())
+def test_every_documented_command_runs(doc, slow, tmp_path):
     work = tmp_path / "work"
     work.mkdir()
     for name in ("scenarios", "sweeps", ".venv", "simulation", "pyproject.toml", "calibration",
@@ -58,7 +69,9 @@ def test_every_documented_command_runs(doc, tmp_path):
             (work / name).symlink_to(ROOT / name)
     env = {**os.environ, "PATH": f"{ROOT / '.venv' / 'bin'}:{Path(sys.executable).parent}:"
                                  f"{os.environ['PATH']}", "MPLBACKEND": "Agg"}
-    for lang, body in BLOCK.findall(doc.read_text()):
+    for marked, lang, body in BLOCK.findall(doc.read_text()):
+        if bool(marked) != slow:
+            continue
         if lang == "python":
             p = subprocess.run([sys.executable, "-c", body], cwd=work, env=env,
                                capture_output=True, text=True, timeout=300)

@@ -444,14 +444,16 @@ def frontier_text(spec: FrontierSpec, table: pd.DataFrame) -> str:
     the same runs) are told once, as "Design 6 (also asked as 8, 9)".
     """
     first, first_dir = spec.objectives[0]
-    front = table[table["pareto"]].sort_values([f"{first}:mean", "design"], ascending=[first_dir == "min", True])
+    front = table[table["pareto"]].sort_values([f"{first}:mean", "design"],
+                                               ascending=[first_dir == "min", True])
     lever_names = [p.name for p in spec.sweep.levers]
     repeats = front.groupby(lever_names, sort=False, dropna=False)["design"].apply(list)
     q = spec.search.quantile
     ranked = "mean" if spec.search.optimise == "mean" else f"{q} bad-side quantile"
     lines = [f"# Policy frontier: {spec.sweep.name}", "",
-             f"{plural(len(table), 'design')} searched (NSGA-II, {plural(spec.search.generations, 'generation')} "
-             f"of {spec.search.population}); each evaluated on {plural(spec.search.scenarios, 'sample')} of the "
+             f"{plural(len(table), 'design')} searched (NSGA-II, "
+             f"{plural(spec.search.generations, 'generation')} of {spec.search.population}); "
+             f"each evaluated on {plural(spec.search.scenarios, 'sample')} of the "
              f"uncertainties x {plural(spec.sweep.replicates, 'seed')}. "
              f"{plural(len(repeats), 'lever setting')} on the frontier (no other design is at least as good "
              f"on every objective's {ranked} and better on one). "

@@ -114,7 +114,8 @@ def discovery_figure(result: dict, stem: Path) -> list[Path]:
     for j, d in enumerate(sorted(dims.unique())):
         sel = dims == d
         ax.scatter(traj.loc[sel, "coverage"], traj.loc[sel, "density"], s=18,
-                   color=OKABE_ITO[j % len(OKABE_ITO)], label=f"{d} parameter{'' if d == 1 else 's'} restricted")
+                   color=OKABE_ITO[j % len(OKABE_ITO)],
+                   label=f"{d} parameter{'' if d == 1 else 's'} restricted")
     ax.scatter([traj.loc[chosen, "coverage"]], [traj.loc[chosen, "density"]], s=120, facecolors="none",
                edgecolors="black", linewidths=1.5, label="chosen box")
     ax.set_xlabel("coverage (share of all cases of interest inside the box)")

@@ -68,7 +68,10 @@ def test_the_search_finds_a_known_front_and_resumes_exactly(fake_simulator, tmp_
     for name in ("frontier.csv", "frontier.parquet", "frontier.png", "frontier.svg", "frontier.md"):
         assert (out / name).stat().st_size > 0
     text = (out / "frontier.md").read_text()
-    assert text.count("- **Design") == len(front) and "bootstrap" in text
+    # One paragraph per distinct lever setting on the front (a design asked twice is told once).
+    settings = front.drop_duplicates(subset=["registry.sharing", "registry.deletion_sharing"])
+    assert text.count("- **Design") == len(settings) < len(front) and "bootstrap" in text
+    assert "(also asked as " in text
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["pareto"] == len(front)
     # Resume replays the seeded search: same designs, no new run.
