@@ -6,6 +6,8 @@ Heavy imports happen inside the commands so that ``joint-sanctions --help`` stay
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +22,25 @@ def _fmt(value: float, unit: str = "") -> str:
     if unit in ("share", "0-1") or abs(value) < 10:
         return f"{value:.3f}"
     return f"{value:,.1f}"
+
+
+@contextmanager
+def _run_errors() -> Iterator[None]:
+    """How sweep, compare and frontier end on an error: bad input exits 2 (or 1 for an I/O fault)
+    with the message; a signal exits 128 + its number; an aborted sweep exits 1."""
+    from simulation.cli import err_console, fail
+    from simulation.experiments.engine import SweepAborted, SweepInterrupted
+
+    try:
+        yield
+    except ScenarioError as exc:
+        fail(exc)
+    except SweepInterrupted as exc:
+        err_console.print(str(exc), highlight=False, soft_wrap=True)
+        raise typer.Exit(128 + exc.signal) from None
+    except SweepAborted as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
 
 
 def sweep(
@@ -61,11 +82,10 @@ def sweep(
         return
     if rerun_args:
         fail(ScenarioError(f"unexpected argument '{rerun_args[0]}'", field="SWEEP_FILE"))
-    from simulation.experiments.engine import SweepAborted, SweepInterrupted
     from simulation.experiments.spec import load_sweep
     from simulation.experiments.sweep import run_sweep
 
-    try:
+    with _run_errors():
         spec = load_sweep(sweep_file, max_runs=max_runs)
         if chunk_size is not None and chunk_size < 1:
             raise ScenarioError(f"must be >= 1 (got {chunk_size})", field="--chunk-size")
@@ -77,15 +97,6 @@ def sweep(
         df = run_sweep(spec, out, workers=workers, scheduler=scheduler, cluster=cluster, resume=resume,
                        retry_errors=retry_errors, progress=progress, chunk_size=chunk_size,
                        force_workers=force_workers)
-    except ScenarioError as exc:
-        fail(exc)
-        return
-    except SweepInterrupted as exc:
-        err_console.print(str(exc), highlight=False, soft_wrap=True)
-        raise typer.Exit(128 + exc.signal) from None
-    except SweepAborted as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
     tp = df.attrs.get("throughput", {})
     n_err = int((df["status"] != "ok").sum())
     console.print(f"{len(df)} runs ({n_err} failed) in {df.attrs['out']}", highlight=False, soft_wrap=True)
@@ -143,23 +154,16 @@ def compare(
     """Compare scenarios: mean and 95% CI of every headline metric, paired difference to the first."""
     from rich.table import Table
 
-    from simulation.cli import console, err_console, fail
+    from simulation.cli import console, err_console
     from simulation.experiments.comparison import compare as run_compare
     from simulation.experiments.comparison import default_compare_dir
-    from simulation.experiments.engine import SweepInterrupted
     from simulation.scenario import parse_set_options
 
-    try:
+    with _run_errors():
         overrides = parse_set_options(set_)
         target = out or default_compare_dir()
         table = run_compare(scenarios, replicates=replicates, seed=seed, overrides=overrides, days=days,
                             metrics=metric, out=target, workers=workers, progress=progress)
-    except ScenarioError as exc:
-        fail(exc)
-        return
-    except SweepInterrupted as exc:
-        err_console.print(str(exc), highlight=False, soft_wrap=True)
-        raise typer.Exit(128 + exc.signal) from None
     labels = list(dict.fromkeys(table["scenario"]))
     ref = labels[0]
     rt = Table(title=f"{replicates} replicates per scenario, paired seeds; mean [95% CI]; "
@@ -300,11 +304,10 @@ def frontier(
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Policy frontier: NSGA-II search of the levers for the Pareto set, robust over uncertainties."""
-    from simulation.cli import console, err_console, fail
-    from simulation.experiments.engine import SweepInterrupted
+    from simulation.cli import console, err_console
     from simulation.experiments.frontier import load_frontier, plural, run_frontier
 
-    try:
+    with _run_errors():
         spec = load_frontier(frontier_file, max_runs=max_runs)
         s = spec.search
         err_console.print(f"frontier {spec.sweep.name}: {plural(s.generations, 'generation')} x "
@@ -313,12 +316,6 @@ def frontier(
                           f"{spec.runs} runs", highlight=False, soft_wrap=True)
         table = run_frontier(spec, out, workers=workers, scheduler=scheduler, cluster=cluster,
                              resume=resume, progress=progress, force_workers=force_workers)
-    except ScenarioError as exc:
-        fail(exc)
-        return
-    except SweepInterrupted as exc:
-        err_console.print(str(exc), highlight=False, soft_wrap=True)
-        raise typer.Exit(128 + exc.signal) from None
     target = Path(table.attrs["out"])
     console.print((target / "frontier.md").read_text(), highlight=False, soft_wrap=True)
     console.print(f"{plural(len(table), 'design')}, {int(table['pareto'].sum())} on the frontier; "
