@@ -159,3 +159,12 @@ def _dask_executor(workers: int | None, scheduler: str | None, note: str = "") -
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def use_executor(executor: ExecutorInfo | None, workers: int | None = None, scheduler: str | None = None,
+                 cluster: str | None = None, *, force: bool = False) -> contextlib.AbstractContextManager:
+    """The executor a caller passed in (left open on exit), or else the one the options ask for
+    (opened and closed by ``open_executor``)."""
+    if executor is not None:
+        return contextlib.nullcontext(executor)
+    return open_executor(workers, scheduler, cluster, force=force)

@@ -44,7 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from simulation.errors import ScenarioError
 from simulation.experiments.design import design_seed, replicate_seeds
 from simulation.experiments.engine import LoopStats, SweepInterrupted, Task, execute
-from simulation.experiments.executors import ExecutorInfo, open_executor
+from simulation.experiments.executors import ExecutorInfo, use_executor
 from simulation.experiments.manifest import atomic_write_bytes, provenance, read_manifest, write_manifest
 from simulation.experiments.spec import Parameter, SweepSpec, check_size, parse_sweep
 from simulation.experiments.store import RunStore, atomic_write_parquet, run_key
@@ -284,7 +284,7 @@ def run_frontier(frontier: str | Path | FrontierSpec, out: str | Path | None = N
     t0 = time.perf_counter()
     stats_all = LoopStats()
     try:
-        with _executor(executor, workers, scheduler, cluster, force_workers) as info:
+        with use_executor(executor, workers, scheduler, cluster, force=force_workers) as info:
             designs = _search(spec, store, info, progress, stats_all)
     except SweepInterrupted:
         store.close()
@@ -300,15 +300,6 @@ def run_frontier(frontier: str | Path | FrontierSpec, out: str | Path | None = N
     write_manifest(target, manifest)
     table.attrs.update(out=str(target), wall_time_s=wall, runs_this_session=stats_all.runs)
     return table
-
-
-def _executor(executor: ExecutorInfo | None, workers: int | None, scheduler: str | None,
-              cluster: str | None, force: bool) -> Any:
-    import contextlib
-
-    if executor is not None:
-        return contextlib.nullcontext(executor)
-    return open_executor(workers, scheduler, cluster, force=force)
 
 
 def _search(spec: FrontierSpec, store: RunStore, info: ExecutorInfo, progress: bool,

@@ -26,7 +26,7 @@ import pandas as pd
 from simulation.errors import OutputError, ScenarioError
 from simulation.experiments.design import design_points, expected_points, replicate_seeds, sample_matrix
 from simulation.experiments.engine import LoopStats, SweepAborted, SweepInterrupted, Task, execute
-from simulation.experiments.executors import ExecutorInfo, open_executor
+from simulation.experiments.executors import ExecutorInfo, use_executor
 from simulation.experiments.manifest import (
     atomic_write_bytes,
     provenance,
@@ -220,11 +220,8 @@ def _run_tasks(spec: SweepSpec, todo: list[Task], store: RunStore, previous: lis
                "chunk_size": chunk_size, "record": spec.record}
     t0 = time.perf_counter()
     bases = {"base": spec.base_data}
-    if executor is not None:
-        stats, detail = execute(todo, bases, executor, **options), executor.detail
-    else:
-        with open_executor(workers, scheduler, cluster, force=force_workers) as info:
-            stats, detail = execute(todo, bases, info, **options), info.detail
+    with use_executor(executor, workers, scheduler, cluster, force=force_workers) as info:
+        stats, detail = execute(todo, bases, info, **options), info.detail
     stats.wall_s = time.perf_counter() - t0
     return stats, detail
 
