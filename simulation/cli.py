@@ -80,6 +80,8 @@ def run(
         help="Output folder (default results/<scenario>/<timestamp>-seed<N>/); must not exist.")
     ] = None,
     quiet: Annotated[bool, typer.Option(help="Print only the output folder.")] = False,
+    truth: Annotated[bool, typer.Option(
+        help="Also write the ground-truth tables (truth/*.parquet) behind every event.")] = False,
 ) -> None:
     """Run one scenario and write summary, time series, events, resolved scenario, manifest."""
     finished: list[Path] = []  # the run folder, once it exists: a later signal changes nothing
@@ -98,7 +100,7 @@ def run(
         if not quiet:
             err_console.print(f"running {spec.name} ({spec.population.individuals:,} individuals, "
                               f"{spec.days} days, seed {spec.seed}) ...", highlight=False)
-        result = run_scenario(spec)
+        result = run_scenario(spec, truth=truth)
         finished.append(target)
         written = result.write(target)
     except ScenarioError as exc:

@@ -127,13 +127,14 @@ class Cause(IntEnum):
     appeal_rejected = 26
     individual = 27
     firm = 28
+    paid_pending_deletion = 29
 
 
 # Causes by group, in reporting order. A code may serve several groups (id_error explains
 # wrongful sanctions, misses and ineligible rewards alike).
 SANCTION_CAUSES: tuple[Cause, ...] = (
     Cause.correct, Cause.listed_at_source, Cause.stale_record, Cause.stale_representative,
-    Cause.id_error, Cause.name_collision,
+    Cause.id_error, Cause.name_collision, Cause.paid_pending_deletion,
 )
 WRONGFUL_CAUSES: tuple[Cause, ...] = SANCTION_CAUSES[1:]
 MISS_CAUSES: tuple[Cause, ...] = (
@@ -178,6 +179,8 @@ CAUSE_LABELS: dict[str, tuple[str, str]] = {
     "stale_record": ("stale record", "stale record (already deleted at source)"),
     "stale_representative": ("stale representative", "stale representative link"),
     "listed_at_source": ("wrongly listed", "listed wrongly at source"),
+    "paid_pending_deletion": ("paid, not yet deleted",
+                              "paid, but the record is not yet deleted at source"),
     "not_shared": ("never shared", "record never shared to this agency"),
     "not_yet_arrived": ("not yet arrived", "record not yet arrived"),
     "id_lost": ("ID lost in transfer", "ID lost in transfer"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 HEADLINE = (
     ("compliance_rate", "Judgments complied with", "share"),
-    ("on_time_compliance_rate", "  of which on time", "share"),
+    ("on_time_compliance_rate", "Judgments paid on time", "share"),
     ("listed_stock_end", "Listed at end (court blacklist)", "subjects"),
     ("sanctions", "Sanctions (service denials)", "events"),
     ("wrongful_sanctions", "  wrongful", "events"),
@@ -12,7 +12,8 @@ HEADLINE = (
     ("wrongful_sanctions.id_error", "    identifier error", "events"),
     ("wrongful_sanctions.stale_record", "    stale record", "events"),
     ("wrongful_sanctions.stale_representative", "    stale representative link", "events"),
-    ("wrongful_sanctions.listed_at_source", "    listed at source", "events"),
+    ("wrongful_sanctions.listed_at_source", "    listed wrongly at source", "events"),
+    ("wrongful_sanctions.paid_pending_deletion", "    paid, pending deletion", "events"),
     ("wrongful_people", "People wrongly sanctioned", "subjects"),
     ("wrongful_sanction_days", "Wrongful sanction-days", "subject-days"),
     ("missed_sanctions", "Missed sanctions", "events"),

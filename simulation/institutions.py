@@ -1,8 +1,9 @@
 """Courts, agencies and sharing platforms: the few, rich actors, as Mesa agents.
 
 Each acts on the array-backed populations through vectorised rules. Order within a day (set by
-the model): courts (judgments, payments, listing, delisting, appeals), then agencies (own lists,
-redlists, service checks), then platforms (audit their copies).
+the model): courts (judgments, payments, listing, delisting), then agencies (own lists,
+redlists, service checks), then courts hear appeals (filed today or earlier), then platforms
+(audit their copies).
 """
 
 from __future__ import annotations
@@ -18,14 +19,11 @@ from simulation.appeals import AppealsDesk
 from simulation.codes import (
     BLACK,
     FIRM,
-    ID_INVALID,
-    ID_MISSING,
     NEVER,
     PERSON,
     RED,
     CaseStatus,
     Cause,
-    Via,
 )
 from simulation.population import UserSampler, propensity_levels
 from simulation.registry import CopyView, MatchIndex
@@ -65,8 +63,6 @@ class Court(mesa.Agent):
         self._payments_and_listing(t)
         self._deletions_due(t)
         self._expiries(t)
-        if self.appeals_params.enabled or self.desk.backlog:
-            self._appeals(t)
 
     def _judgments(self, t: int) -> None:
         m = self.model
@@ -157,6 +153,7 @@ class Court(mesa.Agent):
             payers = listed[pays]
             if payers.size:
                 cases.status[payers] = CaseStatus.paid_after_listing
+                m.truth_changed()
                 cases.closed_day[payers] = t
                 self._close(payers)
                 m.events.add(t, "compliance", cases.subject_kind[payers], cases.subject[payers],
@@ -217,13 +214,18 @@ class Court(mesa.Agent):
         if still.size:
             self._close(still)
 
-    def _appeals(self, t: int) -> None:
+    def hear_appeals(self, t: int) -> None:
+        """At the end of the day, after the agencies' checks: take up appeals from the queue
+        within today's capacity, then decide those due today (with ``review_days = 0``, an
+        appeal filed today and taken up today is decided today)."""
+        if not (self.appeals_params.enabled or self.desk.backlog):
+            return
         m = self.model
+        self.desk.take_up(t, self.appeals_params.capacity_per_day, self.appeals_params.review_days,
+                          m.appeals)
         decided = self.desk.due(t)
         if decided.size:
             m.decide_appeals(decided, t, self)
-        self.desk.take_up(t, self.appeals_params.capacity_per_day, self.appeals_params.review_days,
-                          m.appeals)
 
 
 class Platform(mesa.Agent):
@@ -370,64 +372,3 @@ class Agency(mesa.Agent):
             )
             m.counters.add("listings.redlist", t, cands.size)
 
-
-def classify_pairs(model: JointSanctionsModel, agency: Agency, users: np.ndarray,
-                   rows: np.ndarray, via: np.ndarray, t: int) -> np.ndarray:
-    """Cause code of each (user, record) match, from ground truth on day ``t``."""
-    rec = model.registry.records
-    subject = rec.subject[rows]
-    if agency.serves_firms:
-        about = subject == users
-        current = np.ones(users.size, dtype=bool)
-    else:
-        person_rec = rec.subject_kind[rows] == PERSON
-        about = np.where(person_rec, subject == users, rec.rep_true[rows] == users)
-        if model.firms.n:
-            rep_now = model.firms.representative[np.where(person_rec, 0, subject)]
-            current = person_rec | (rep_now == users)
-        else:
-            current = person_rec
-    code = np.full(users.size, Cause.correct, dtype=np.int8)
-    code[rec.wrongful_source[rows]] = Cause.listed_at_source
-    code[rec.deleted_day[rows] <= t] = Cause.stale_record
-    code[about & ~current] = Cause.stale_representative
-    code[~about & (via == Via.id)] = Cause.id_error
-    code[~about & (via == Via.name)] = Cause.name_collision
-    return code
-
-
-def miss_causes(model: JointSanctionsModel, agency: Agency, users: np.ndarray,
-                rows: np.ndarray, t: int) -> np.ndarray:
-    """Why a truly listed subject's use was not sanctioned, from the state of the agency's copy."""
-    reg = model.registry
-    rec = reg.records
-    node = agency.node
-    arrive = reg.arrive[node, rows]
-    deleted = reg.deleted[node, rows]
-    code = np.full(users.size, Cause.below_threshold if agency.config.scoring else
-                   Cause.not_shared, dtype=np.int8)
-    present = (arrive <= t) & (deleted > t)
-    if reg.nodes[node].local_expiry:
-        gone = rec.expiry_day[rows] <= t
-    else:
-        gone = np.zeros(users.size, dtype=bool)
-    if not agency.config.scoring:
-        if agency.serves_firms:
-            entered = rec.entered_id[rows]
-            lost = np.zeros(users.size, dtype=bool)
-            stale_rep = np.zeros(users.size, dtype=bool)
-        else:
-            person_rec = rec.subject_kind[rows] == PERSON
-            entered = np.where(person_rec, rec.entered_id[rows], rec.rep_entered_id[rows])
-            lost = (entered == ID_MISSING) | reg.id_lost[node, rows]
-            stale_rep = ~person_rec & (rec.rep_true[rows] != users)
-        uses_id = agency.rule in ("id", "id_else_name") or agency.serves_firms
-        needs_id = agency.serves_firms or agency.rule == "id"
-        code[present & uses_id & ~lost & (entered != users)] = Cause.id_error
-        code[present & uses_id & (entered == ID_INVALID) & ~lost] = Cause.id_error
-        code[present & needs_id & lost] = Cause.id_lost
-        code[present & stale_rep] = Cause.stale_representative
-    code[(deleted <= t) | (present & gone)] = Cause.deleted_in_copy
-    code[(arrive > t) & (arrive != NEVER)] = Cause.not_yet_arrived
-    code[arrive == NEVER] = Cause.not_shared
-    return code

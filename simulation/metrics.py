@@ -42,22 +42,27 @@ class EventLog:
     COLUMNS = {
         "day": np.int32, "event": np.int8, "subject_kind": np.int8, "subject": np.int64,
         "agency": np.int16, "record": np.int64, "via": np.int8, "cause": np.int8,
+        "causes_any": np.int64,
     }
 
     def __init__(self) -> None:
         self.chunks: dict[str, list[np.ndarray]] = {k: [] for k in self.COLUMNS}
+        self.n = 0  # rows so far: the index the next event will have
 
     def add(self, day: int, event: str, subject_kind: int | np.ndarray,
             subject: np.ndarray, cause: int | np.ndarray, agency: int | np.ndarray = -1,
-            record: int | np.ndarray = NO_ROW, via: int | np.ndarray = Via.none) -> None:
-        """Append one batch of events of one kind."""
+            record: int | np.ndarray = NO_ROW, via: int | np.ndarray = Via.none,
+            causes_any: int | np.ndarray = 0) -> None:
+        """Append one batch of events of one kind (``causes_any``: a sanction's cause bit set)."""
         n = np.size(subject)
         if n == 0:
             return
         values = {
             "day": day, "event": Event[event], "subject_kind": subject_kind, "subject": subject,
             "agency": agency, "record": record, "via": via, "cause": cause,
+            "causes_any": causes_any,
         }
+        self.n += n
         for key, dtype in self.COLUMNS.items():
             self.chunks[key].append(np.broadcast_to(np.asarray(values[key], dtype=dtype), n).copy())
 
@@ -80,6 +85,7 @@ class EventLog:
             "record": cols["record"],
             "match": pd.Categorical.from_codes(cols["via"], categories=list(VIA)),
             "cause": pd.Categorical.from_codes(cols["cause"], categories=list(CAUSES)),
+            "causes_any": cols["causes_any"],
         })
         df["wrongful"] = (df["event"] == "sanction") & (df["cause"] != "correct")
         return df
@@ -150,8 +156,11 @@ def summarise(model) -> dict[str, float]:  # noqa: ANN001 - a JointSanctionsMode
     s["sanctions"] = float(sanction.sum())
     s["correct_sanctions"] = float(correct)
     s["wrongful_sanctions"] = float(wrong.sum())
+    any_bits = ev.column("causes_any")
     for code in codes.WRONGFUL_CAUSES:
         s[f"wrongful_sanctions.{code.name}"] = float((sanction & (cause == code)).sum())
+        s[f"wrongful_sanctions_any.{code.name}"] = float(
+            (wrong & ((any_bits & (1 << int(code))) != 0)).sum())
     miss = kind == Event.miss
     s["missed_sanctions"] = float(miss.sum())
     for code in codes.MISS_CAUSES:

@@ -1,8 +1,8 @@
 """The joint-sanctions model: a Mesa model over array-backed populations and Mesa institutions.
 
 A day: firms may change legal representative; courts issue judgments, take payments, list and
-delist, and hear appeals; agencies originate their own lists, admit to redlists and check every
-subject who uses their service against their own registry copy; platforms audit their copies;
+delist; agencies originate their own lists, admit to redlists and check every subject who uses
+their service against their own registry copy; courts hear appeals; platforms audit their copies;
 then legitimacy and the perceived bite of the lists are updated. Every sanction, miss and reward
 is classified by cause from ground truth at the moment it happens.
 """
@@ -14,7 +14,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from simulation import behaviour
+from simulation import behaviour, classify
 from simulation.appeals import new_appeals_table
 from simulation.codes import (
     BLACK,
@@ -29,16 +29,22 @@ from simulation.codes import (
     AppealStatus,
     CaseStatus,
     Cause,
-    Via,
 )
-from simulation.institutions import Agency, Court, Platform, classify_pairs, miss_causes
+from simulation.institutions import Agency, Court, Platform
+from simulation.legitimacy import Legitimacy
 from simulation.metrics import Counters, EventLog
-from simulation.network import build_network, jurisdiction_section, list_names
+from simulation.network import (
+    build_network,
+    jurisdiction_section,
+    list_names,
+    local_expiry_by_origin,
+)
 from simulation.population import Firms, Individuals
 from simulation.registry import Registry, expand_matches
 from simulation.scenario import Scenario
 from simulation.streams import Streams
 from simulation.tables import Table
+from simulation.truth import TruthLog
 
 INITIAL_BITE = 0.5  # assumption: debtors start out believing half of checks catch them
 
@@ -49,9 +55,10 @@ class JointSanctionsModel(mesa.Model):
     Args:
         scenario: a validated :class:`~simulation.scenario.Scenario`.
         seed: overrides ``scenario.seed``.
+        record_truth: keep the log the ground-truth tables need (:mod:`simulation.truth`).
     """
 
-    def __init__(self, scenario: Scenario, seed: int | None = None):
+    def __init__(self, scenario: Scenario, seed: int | None = None, record_truth: bool = False):
         seed = scenario.seed if seed is None else int(seed)
         super().__init__(rng=seed)
         self.config = scenario
@@ -64,10 +71,11 @@ class JointSanctionsModel(mesa.Model):
         self._sections: dict[tuple[str, int], Any] = {}
         self.people = Individuals(scenario, self.streams)
         self.firms = Firms(scenario, self.streams, self.people)
+        self.initial_representatives = self.firms.representative.copy()
+        self.truth_log = TruthLog() if record_truth else None
         self.legitimacy_ref = pop.legitimacy_mean
-        self.legitimacy_sum = float(self.people.legitimacy.sum(dtype=np.float64))
-        self.juris_penalty = np.zeros(pop.jurisdictions)
-        self.juris_people = np.diff(self.people.juris_start).astype(np.float64)
+        self.legitimacy = Legitimacy(self.people.legitimacy, self.people.jurisdiction,
+                                     pop.jurisdictions)
         self.bite = np.full(pop.jurisdictions, INITIAL_BITE)
         self.bite_num = np.zeros(pop.jurisdictions)
         self.bite_den = np.zeros(pop.jurisdictions)
@@ -76,7 +84,7 @@ class JointSanctionsModel(mesa.Model):
         self.list_index = {n: i for i, n in enumerate(names)}
         self.list_colors = np.array([RED if n.endswith("_redlist") else BLACK for n in names])
         nodes, links = build_network(scenario)
-        self.registry = Registry(nodes, links, names)
+        self.registry = Registry(nodes, links, names, local_expiry_by_origin(scenario))
         self.node_names = [n.name for n in nodes]
         self.cases = Table({
             "subject_kind": (np.int8, PERSON), "subject": (np.int64, -1),
@@ -102,7 +110,14 @@ class JointSanctionsModel(mesa.Model):
             for name, cfg in agencies.items()
         ]
         self.platforms = [Platform(self, n.index) for n in nodes if n.kind == "platform"]
-        self.active_today = np.zeros(0, dtype=bool)
+        # Jurisdictions whose subjects some agency checks against a blacklist.
+        self.enforced = np.zeros(pop.jurisdictions, dtype=bool)
+        for agency in self.agency_agents:
+            if agency.black_list_ids.size:
+                self.enforced[agency.jurisdiction if agency.jurisdiction >= 0 else slice(None)] = True
+        self._truth: dict[str, Any] = {}
+        self._truth_key: tuple[int, int] = (-1, -1)
+        self.truth_version = 0  # bumped whenever ground truth may change (see truth_changed)
 
     # -------------------------------------------------------------- helpers
 
@@ -121,13 +136,11 @@ class JointSanctionsModel(mesa.Model):
 
     def legitimacy_of(self, persons: np.ndarray) -> np.ndarray:
         """Perceived legitimacy of these individuals (own experience and what they have seen)."""
-        p = self.people
-        return np.clip(p.legitimacy[persons] - self.juris_penalty[p.jurisdiction[persons]], 0, 1)
+        return self.legitimacy.of(persons)
 
     def legitimacy_mean(self) -> float:
-        """Mean legitimacy over individuals (the jurisdiction penalty is not clipped here)."""
-        n = self.people.n
-        return (self.legitimacy_sum - float(self.juris_penalty @ self.juris_people)) / n
+        """Mean perceived legitimacy over individuals, in [0, 1]."""
+        return self.legitimacy.mean()
 
     def expiring_today(self, node: int, day: int) -> np.ndarray:
         """Records of ``node`` whose term ends today and are still active at source."""
@@ -145,16 +158,21 @@ class JointSanctionsModel(mesa.Model):
         n = subject.size
         kinds = np.broadcast_to(np.asarray(subject_kind, dtype=np.int8), n)
         rng = self.streams.get("entry", day, source, list_id)
-        u = rng.random((5, n))
+        # One uniform per purpose (never a rescaled reuse): for the subject's ID, the firm's
+        # code and the representative's ID, whether it is missing, mistyped, whether a mistyped
+        # one hits a real person/firm, and whom. Rows 0-4 are the draws of earlier versions.
+        u = rng.random((11, n))
         reg = registry_params
         people, firms = self.people, self.firms
 
         def entered(true_ids: np.ndarray, error_rate: float, missing_rate: float,
                     u_miss: np.ndarray, u_err: np.ndarray, u_hit: np.ndarray,
-                    pool: int) -> np.ndarray:
+                    u_whom: np.ndarray, pool: int) -> np.ndarray:
             out = true_ids.astype(np.int64).copy()
             wrong = u_err < error_rate
-            other = (true_ids + 1 + (u_hit * 1e9).astype(np.int64) % max(pool - 1, 1)) % max(pool, 1)
+            others = max(pool - 1, 1)
+            other = (true_ids + 1 + np.minimum((u_whom * others).astype(np.int64), others - 1)) \
+                % max(pool, 1)
             hits = u_hit < reg.id_error_hits_person
             out[wrong] = np.where(hits[wrong], other[wrong], ID_INVALID)
             out[u_miss < missing_rate] = ID_MISSING
@@ -163,14 +181,13 @@ class JointSanctionsModel(mesa.Model):
         is_person = kinds == PERSON
         person_ids = np.where(is_person, subject, 0)
         entered_person = entered(person_ids, reg.id_error_rate, reg.id_missing_rate,
-                                 u[0], u[1], u[2], people.n)
+                                 u[0], u[1], u[2], u[8], people.n)
         firm_ids = np.where(is_person, 0, subject)
-        # Uniforms re-scaled so the firm code and the representative's ID err independently.
-        entered_firm = entered(firm_ids, reg.firm_code_error_rate, 0.0, u[0], u[3],
-                               (u[2] * 7.0) % 1.0, max(firms.n, 1))
+        entered_firm = entered(firm_ids, reg.firm_code_error_rate, 0.0, u[0], u[3], u[5], u[9],
+                               max(firms.n, 1))
         rep_true = np.where(is_person, -1, firms.representative[firm_ids] if firms.n else -1)
         rep_entered = entered(np.maximum(rep_true, 0), reg.id_error_rate, reg.id_missing_rate,
-                              (u[0] * 3.0) % 1.0, u[4], (u[2] * 13.0) % 1.0, people.n)
+                              u[6], u[4], u[7], u[10], people.n)
         rows = self.registry.records.append(
             list_id=list_id, color=color, source=source, subject_kind=kinds, subject=subject,
             entered_id=np.where(is_person, entered_person, entered_firm),
@@ -182,6 +199,7 @@ class JointSanctionsModel(mesa.Model):
             reason=reason, wrongful_source=wrongful,
             case=-1 if cases is None else cases,
         )
+        self.truth_changed()
         registry = self.registry
         if registry.nodes[source].kind == "agency":
             registry.arrive[source, rows] = day
@@ -196,6 +214,7 @@ class JointSanctionsModel(mesa.Model):
         deleted = self.registry.delete_at_source(rows, day, reason,
                                                  self.streams.get("deletion", day, reason))
         if deleted.size:
+            self.truth_changed()
             rec = self.registry.records
             self.events.add(day, "delisting", rec.subject_kind[deleted], rec.subject[deleted],
                             reason, rec.source[deleted], deleted)
@@ -213,43 +232,60 @@ class JointSanctionsModel(mesa.Model):
             self.streams.get("representatives", t), fp.representative_change_per_year / 365.0,
             self.people)
         self.counters.add("representative_changes", t, moved.size)
+        if self.truth_log is not None:
+            self.truth_log.representative_changes(t, moved, self.firms.representative[moved])
+        self.truth_changed()
         for court in self.courts:
             court.step()
-        self._build_truth(t)
         for agency in self.agency_agents:
             agency.step()
+        for court in self.courts:
+            court.hear_appeals(t)
         for platform in self.platforms:
             platform.step()
         self._end_of_day(t)
 
-    def _build_truth(self, t: int) -> None:
-        """Today's ground truth: who is rightly listed (by person, by firm) on which records."""
-        rec = self.registry.records
-        n = rec.n
-        active = self.registry.active_at_source(t)
-        self.active_today = active
-        black = rec.color[:n] == BLACK
-        legit = active & black & ~rec.wrongful_source[:n]
-        any_listed = active & black
-        reps = self.config.firms.representatives_sanctioned and self.firms.n > 0
-        self.truth = {}
-        for label, mask in (("legit", legit), ("listed", any_listed)):
-            rows = np.flatnonzero(mask)
-            kinds = rec.subject_kind[rows]
-            subj = rec.subject[rows]
-            prow = rows[kinds == PERSON]
-            pkeys = subj[kinds == PERSON]
-            if reps:
-                frow = rows[kinds == FIRM]
-                prow = np.concatenate([prow, frow])
-                pkeys = np.concatenate([pkeys, self.firms.representative[rec.subject[frow]]])
-            frows = rows[kinds == FIRM]
-            self.truth[(label, PERSON)] = _sorted_pairs(pkeys, prow)
-            self.truth[(label, FIRM)] = _sorted_pairs(rec.subject[frows], frows)
+    def truth_changed(self) -> None:
+        """Note that who is rightly listed may have changed (records, deletions, payments)."""
+        self.truth_version += 1
 
-    def _truth_pairs(self, label: str, agency: Agency, users: np.ndarray,
+    def record_paid(self, rows: np.ndarray) -> np.ndarray:
+        """Whether the debt behind each record has been paid (the case closed by payment)."""
+        case = self.registry.records.case[rows]
+        paid = np.zeros(rows.size, dtype=bool)
+        has = case >= 0
+        paid[has] = self.cases.status[case[has]] == CaseStatus.paid_after_listing
+        return paid
+
+    def truth(self, t: int) -> dict[str, Any]:
+        """Ground truth right now: who is rightly listed, and who is on any blacklist record.
+
+        Evaluated at the moment of use, after everything earlier today (an agency's own
+        listings and expiries included); recomputed only when something changed.
+        """
+        key = (t, self.truth_version)
+        if key != self._truth_key:
+            rec = self.registry.records
+            n = rec.n
+            all_rows = np.arange(n)
+            active = self.registry.active_at_source(t)
+            listed = active & (rec.color[:n] == BLACK)
+            rightful = listed & ~rec.wrongful_source[:n] & ~self.record_paid(all_rows)
+            kinds, subject = rec.subject_kind[:n], rec.subject[:n]
+            rep_now = (self.firms.representative[np.where(kinds == FIRM, subject, 0)]
+                       if self.firms.n else np.full(n, -1))
+            reps = self.config.firms.representatives_sanctioned and self.firms.n > 0
+            self._truth = {
+                "active": active,
+                "rightful": classify.truth_index(rightful, kinds, subject, rep_now, reps),
+                "listed": classify.truth_index(listed, kinds, subject, rep_now, reps),
+            }
+            self._truth_key = key
+        return self._truth
+
+    def _truth_pairs(self, label: str, agency: Agency, users: np.ndarray, t: int,
                      filter_lists: bool = True) -> tuple[np.ndarray, np.ndarray]:
-        keys, rows = self.truth[(label, agency.kind)]
+        keys, rows = self.truth(t)[label][agency.kind]
         pos, r = expand_matches(keys, rows, users)
         if filter_lists and r.size:
             keep = np.isin(self.registry.records.list_id[r], agency.black_list_ids)
@@ -274,27 +310,74 @@ class JointSanctionsModel(mesa.Model):
             out |= keys[pos] == k
         return out
 
+    def pair_causes(self, agency: Agency, users: np.ndarray, rows: np.ndarray, via: np.ndarray,
+                    t: int) -> np.ndarray:
+        """Cause bit sets of (user, record) matches, from the records and ground truth now."""
+        rec = self.registry.records
+        subject = rec.subject[rows]
+        if agency.serves_firms:
+            names_user = subject == users
+            current = np.ones(users.size, dtype=bool)
+        else:
+            person_rec = rec.subject_kind[rows] == PERSON
+            names_user = np.where(person_rec, subject == users, rec.rep_true[rows] == users)
+            current = person_rec.copy()
+            if self.firms.n:
+                rep_now = self.firms.representative[np.where(person_rec, 0, subject)]
+                current |= rep_now == users
+        return classify.pair_causes(
+            names_user=names_user, current_link=current, via=via,
+            active_at_source=(rec.listed_day[rows] <= t) & (rec.deleted_day[rows] > t),
+            wrongful_source=rec.wrongful_source[rows], paid=self.record_paid(rows))
+
+    def miss_causes(self, agency: Agency, users: np.ndarray, rows: np.ndarray,
+                    t: int) -> np.ndarray:
+        """Why truly listed users got through, from the state of their records in the copy."""
+        reg = self.registry
+        rec = reg.records
+        node = agency.node
+        arrive = reg.arrive[node, rows]
+        deleted = reg.deleted[node, rows]
+        present = (arrive <= t) & (deleted > t)
+        gone = reg.expired_in_copy(node, rows, t)
+        if agency.serves_firms:
+            entered = rec.entered_id[rows]
+            lost = np.zeros(users.size, dtype=bool)
+            stale_rep = np.zeros(users.size, dtype=bool)
+        else:
+            person_rec = rec.subject_kind[rows] == PERSON
+            entered = np.where(person_rec, rec.entered_id[rows], rec.rep_entered_id[rows])
+            lost = (entered == ID_MISSING) | reg.id_lost[node, rows]
+            stale_rep = ~person_rec & (rec.rep_true[rows] != users)
+        uses_id = agency.rule in ("id", "id_else_name") or agency.serves_firms
+        needs_id = agency.serves_firms or agency.rule == "id"
+        return classify.miss_cause(
+            arrived=arrive != NEVER, not_yet=(arrive > t) & (arrive != NEVER),
+            deleted_in_copy=(deleted <= t) | (present & gone),
+            id_lost=present & needs_id & lost,
+            id_mismatch=present & uses_id & ~lost & (entered != users),
+            stale_rep=present & stale_rep, scoring=agency.config.scoring is not None)
+
     def serve(self, agency: Agency, users: np.ndarray, t: int) -> None:
         """Check today's users against the agency's copy; sanction, reward, or miss; classify."""
         n = users.size
         kind = agency.kind
         cfg = agency.config
         people = self.people
-        # Ground truth: rightly listed users (on a list this agency enforces), and anyone listed.
-        tpos, trow = self._truth_pairs("legit", agency, users)
-        lpos, _ = self._truth_pairs("listed", agency, users)
+        # Ground truth now: rightly listed users (on a list this agency enforces), anyone listed.
+        tpos, trow = self._truth_pairs("rightful", agency, users, t)
+        lpos, _ = self._truth_pairs("listed", agency, users, t)
         scoring = cfg.scoring
-        if scoring is not None:
-            allowance = scoring.points_start - scoring.threshold
-            n_true = np.bincount(tpos, minlength=n)
-            sanctionable = n_true * scoring.points_per_record > allowance
-        else:
-            sanctionable = np.zeros(n, dtype=bool)
-            sanctionable[tpos] = True
+        points = None if scoring is None else (
+            scoring.points_per_record, scoring.points_start - scoring.threshold)
+        n_true = np.bincount(tpos, minlength=n)
+        sanctionable = n_true > 0 if points is None else n_true * points[0] > points[1]
         listed_any = np.zeros(n, dtype=bool)
         listed_any[lpos] = True
         rng = self.streams.get(f"evasion.{agency.name}", t)
         evaded = listed_any & (rng.random(n) < cfg.evasion_probability)
+        if self.truth_log is not None:
+            self.truth_log.check(t, agency.node, self.events.n, users, evaded)
 
         names = None if agency.serves_firms else people.name[users]
         juris = None if agency.serves_firms else people.jurisdiction[users]
@@ -303,20 +386,13 @@ class JointSanctionsModel(mesa.Model):
         if self.exempt_keys.size:
             keep &= ~self.is_exempt(agency.node, users[pos], rows)
         pos, rows, via = pos[keep], rows[keep], via[keep]
-        code = classify_pairs(self, agency, users[pos], rows, via, t)
-        order = np.lexsort((code, pos))
-        pos, rows, via, code = pos[order], rows[order], via[order], code[order]
-        first = np.ones(pos.size, dtype=bool)
-        first[1:] = pos[1:] != pos[:-1]
-        if scoring is not None:
-            n_match = np.bincount(pos, minlength=n)
-            hit = n_match * scoring.points_per_record > allowance
-            first &= hit[pos]
-        bpos, brow, bvia, bcode = pos[first], rows[first], via[first], code[first]
-        # A deserved sanction is correct even if it came through someone else's record.
-        bcode = np.where(sanctionable[bpos], Cause.correct, bcode).astype(np.int8)
+        bits = self.pair_causes(agency, users[pos], rows, via, t)
+        found = classify.sanctions(pos, bits, n, points)
+        bpos, bcode = found.user, found.cause
+        brow, bvia = rows[found.pair], via[found.pair]
         subjects = users[bpos]
-        self.events.add(t, "sanction", kind, subjects, bcode, agency.node, brow, bvia)
+        self.events.add(t, "sanction", kind, subjects, bcode, agency.node, brow, bvia,
+                        causes_any=found.causes_any)
         c = self.counters
         c.add("sanctions", t, bpos.size)
         c.add(f"sanctions_by_agency.{agency.name}", t, bpos.size)
@@ -335,7 +411,7 @@ class JointSanctionsModel(mesa.Model):
             firstm = np.ones(mpos.size, dtype=bool)
             firstm[1:] = mpos[1:] != mpos[:-1]
             mpos, mrow = mpos[firstm], mrow[firstm]
-            mcause = miss_causes(self, agency, users[mpos], mrow, t)
+            mcause = self.miss_causes(agency, users[mpos], mrow, t)
             if self.exempt_keys.size:
                 mcause[self.is_exempt(agency.node, users[mpos], mrow)] = Cause.exempted
             mcause[evaded[mpos]] = Cause.evaded
@@ -381,14 +457,11 @@ class JointSanctionsModel(mesa.Model):
         if wrong.any() and agency.kind == PERSON:
             victims = subjects[wrong]
             jur = self.people.jurisdiction[victims]
-            loss = self.behaviour_by_jurisdiction("legitimacy_loss_wrongful")[jur]
-            before = self.people.legitimacy[victims].astype(np.float64)
-            after = np.maximum(before - loss, 0.0)
-            self.people.legitimacy[victims] = after.astype(np.float32)
-            self.legitimacy_sum += float((after - before).sum())
-            counts = np.bincount(jur, minlength=self.n_jurisdictions).astype(np.float64)
-            self.juris_penalty += (self.behaviour_by_jurisdiction("legitimacy_loss_observed")
-                                   * counts / np.maximum(self.juris_people, 1.0))
+            self.legitimacy.change(
+                victims, -self.behaviour_by_jurisdiction("legitimacy_loss_wrongful")[jur])
+            self.legitimacy.observe_wrongful(
+                np.bincount(jur, minlength=self.n_jurisdictions).astype(np.float64),
+                self.behaviour_by_jurisdiction("legitimacy_loss_observed"))
         self._file_appeals(agency, subjects, rows, code, u[2], t)
 
     def _file_appeals(self, agency: Agency, subjects: np.ndarray, rows: np.ndarray,
@@ -448,19 +521,21 @@ class JointSanctionsModel(mesa.Model):
         if win.size == 0:
             return
         everywhere = ap.remedy_scope == "all_copies"
+        # Decided at the end of day t (after the day's checks): remedies hold from day t + 1.
+        effective = t + 1
         new_keys = []
         for i in win:
             cause, row = int(a.cause[i]), int(a.record[i])
             agency_node = int(a.agency[i])
             if cause == Cause.stale_record:
                 if everywhere:
-                    self.registry.delete_everywhere(np.array([row]), t)
+                    self.registry.delete_everywhere(np.array([row]), effective)
                 else:
                     self.registry.deleted[agency_node, row] = min(
-                        int(self.registry.deleted[agency_node, row]), t)
+                        int(self.registry.deleted[agency_node, row]), effective)
             elif cause == Cause.listed_at_source and everywhere:
                 self.delete_records(np.array([row]), t, Cause.appeal_upheld)
-                self.registry.delete_everywhere(np.array([row]), t)
+                self.registry.delete_everywhere(np.array([row]), effective)
                 case = int(self.registry.records.case[row])
                 if case >= 0 and self.cases.status[case] == CaseStatus.listed:
                     self.cases.status[case] = CaseStatus.remedied
@@ -470,17 +545,14 @@ class JointSanctionsModel(mesa.Model):
                 target = len(self.node_names) if everywhere else agency_node
                 key = self.exempt_key(target, np.array([a.subject[i]]), np.array([row]))[0]
                 new_keys.append(int(key))
-                self.exempt.setdefault(int(key), t)
+                self.exempt.setdefault(int(key), effective)
         if new_keys:
             self.exempt_keys = np.unique(np.concatenate([self.exempt_keys,
                                                          np.asarray(new_keys, dtype=np.int64)]))
         persons = a.subject[win][a.subject_kind[win] == PERSON]
         if persons.size:
-            gain = self.local("behaviour", court.jurisdiction).legitimacy_gain_remedy
-            before = self.people.legitimacy[persons].astype(np.float64)
-            after = np.minimum(before + gain, 1.0)
-            self.people.legitimacy[persons] = after.astype(np.float32)
-            self.legitimacy_sum += float((after - before).sum())
+            self.legitimacy.change(
+                persons, self.local("behaviour", court.jurisdiction).legitimacy_gain_remedy)
 
     def _rewards(self, agency: Agency, users: np.ndarray, t: int) -> None:
         """Redlist rewards at service time, classified: eligible, or why not."""
@@ -500,30 +572,36 @@ class JointSanctionsModel(mesa.Model):
         subj = users[pos]
         rec = self.registry.records
         about = rec.subject[rows] == subj
-        bpos, _ = self._truth_pairs("legit", agency, subj, filter_lists=False)
+        bpos, _ = self._truth_pairs("rightful", agency, subj, t, filter_lists=False)
         blacklisted = np.zeros(subj.size, dtype=bool)
         blacklisted[bpos] = True
-        code = np.full(subj.size, Cause.eligible, dtype=np.int8)
-        code[blacklisted] = Cause.blacklisted_elsewhere
-        code[rec.deleted_day[rows] <= t] = Cause.stale_record
-        code[~about & (via == Via.id)] = Cause.id_error
-        code[~about & (via == Via.name)] = Cause.name_collision
+        code = classify.reward_cause(about, via, rec.deleted_day[rows] > t, blacklisted)
         self.events.add(t, "reward", agency.kind, subj, code, agency.node, rows, via)
         self.counters.add("rewards", t, subj.size)
         self.counters.add("ineligible_rewards", t, int((code != Cause.eligible).sum()))
 
-    def _end_of_day(self, t: int) -> None:
-        c = self.counters
+    def _update_bite(self) -> None:
+        """Smooth each jurisdiction's perceived bite towards today's observed rate: the share of
+        rightly listed subjects' checks that ended in a sanction. Where no agency enforces any
+        blacklist on a jurisdiction's subjects, nothing can bite: the observed rate is 0 every
+        day. Elsewhere a day without checks of the rightly listed tells nothing (no update)."""
         for j in range(self.n_jurisdictions):
             if self.bite_den[j] > 0:
-                mem = self.local("behaviour", j).bite_memory_days
-                self.bite[j] = behaviour.smooth(self.bite[j], self.bite_num[j] / self.bite_den[j],
-                                                mem)
+                observed = self.bite_num[j] / self.bite_den[j]
+            elif not self.enforced[j]:
+                observed = 0.0
+            else:
+                continue
+            mem = self.local("behaviour", j).bite_memory_days
+            self.bite[j] = behaviour.smooth(self.bite[j], observed, mem)
+
+    def _end_of_day(self, t: int) -> None:
+        c = self.counters
+        self._update_bite()
         self.bite_num[:] = 0
         self.bite_den[:] = 0
         rec = self.registry.records
-        active = self.active_today if self.active_today.size == rec.n else \
-            self.registry.active_at_source(t)
+        active = self.registry.active_at_source(t)
         court_list = rec.list_id[: rec.n] == self.list_index["court_blacklist"]
         kinds = rec.subject_kind[: rec.n]
         c.set("listed_stock.individuals", t, int((active & court_list & (kinds == PERSON)).sum()))
@@ -537,11 +615,6 @@ class JointSanctionsModel(mesa.Model):
     def run(self) -> None:
         """Run all the scenario's days (Mesa's ``run_for``)."""
         self.run_for(self.days - (self.day + 1))
-
-
-def _sorted_pairs(keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    order = np.argsort(keys, kind="stable")
-    return keys[order].astype(np.int64), rows[order].astype(np.int64)
 
 
 __all__ = ["JointSanctionsModel"]

@@ -8,9 +8,13 @@
   and national consumers and to the other platforms that have local consumers (which relay only
   to those); national agencies' own lists then travel bilaterally, as no national platform exists.
 
-Every link's parameters resolve, most specific first: ``[[links]]`` entry > consuming agency >
-jurisdiction of the sending node > global ``registry``. ``cross_jurisdiction_sharing``
-multiplies ``sharing`` on links between two different jurisdictions.
+A record travels under the registry rules of the jurisdiction that created it (its *origin*),
+wherever it goes. Every link's parameters for a record resolve, most specific first:
+``[[links]]`` entry > consuming agency > the record's origin jurisdiction > global ``registry``.
+``cross_jurisdiction_sharing`` (the origin's) multiplies ``sharing`` when a record created in one
+jurisdiction is delivered to a local agency of another; national agencies and platforms belong
+to no jurisdiction, so nothing crosses into them. Local expiry follows the same rule: the holding
+agency's own ``local_expiry`` if set, else the origin's (:func:`local_expiry_by_origin`).
 """
 
 from __future__ import annotations
@@ -55,12 +59,10 @@ def build_network(scenario: Scenario) -> tuple[list[Node], list[LinkParams]]:
     agency_node: dict[str, Node] = {}
     for name, a in agencies.items():
         j = jindex[a.jurisdiction] if a.jurisdiction else -1
-        reg = jurisdiction_section(scenario, "registry", j)
         consumes = {lists[c] for c in a.consumes if c in lists}
         if a.redlist:
             consumes.add(lists[f"{name}_redlist"])
-        local_expiry = a.local_expiry if a.local_expiry is not None else reg.local_expiry
-        node = Node(len(nodes), name, "agency", j, frozenset(consumes), local_expiry)
+        node = Node(len(nodes), name, "agency", j, frozenset(consumes), a.local_expiry)
         nodes.append(node)
         agency_node[name] = node
     topology = scenario.registry.topology
@@ -109,23 +111,56 @@ def build_network(scenario: Scenario) -> tuple[list[Node], list[LinkParams]]:
                 if other is not p and other.jurisdiction in local:
                     pairs.append((p.index, other.index))
     overrides = {(lk.source, lk.to): lk for lk in scenario.links}
-    links = [_resolve(scenario, nodes[s], nodes[d], overrides) for s, d in pairs]
+    local_rules = _jurisdictions_with_registry_rules(scenario)
+    links = [_resolve(scenario, nodes[s], nodes[d], overrides, local_rules) for s, d in pairs]
     return nodes, links
 
 
-def _resolve(scenario: Scenario, src: Node, dest: Node, overrides: dict) -> LinkParams:
-    reg: Registry = jurisdiction_section(scenario, "registry", src.jurisdiction)
+def local_expiry_by_origin(scenario: Scenario) -> list[bool]:
+    """Whether records created nationally (first entry) and in each jurisdiction expire locally."""
+    return [scenario.registry.local_expiry] + [
+        jurisdiction_section(scenario, "registry", j).local_expiry
+        for j in range(scenario.population.jurisdictions)]
+
+
+def _jurisdictions_with_registry_rules(scenario: Scenario) -> list[int]:
+    """Jurisdictions whose ``[jurisdictions.X.registry]`` changes anything."""
+    names = scenario.population.names()
+    return [j for j, name in enumerate(names)
+            if name in scenario.jurisdictions
+            and jurisdiction_section(scenario, "registry", j) != scenario.registry]
+
+
+def _link_values(reg: Registry, scenario: Scenario, dest: Node,
+                 override: Any) -> dict[str, float]:
+    """A link's values for records under the registry section ``reg`` (their origin's)."""
     values = {f: getattr(reg, f) for f in LINK_FIELDS}
     if dest.kind == "agency":
         agency = scenario.agencies[dest.name]
         for f in LINK_FIELDS:
             if getattr(agency, f) is not None:
                 values[f] = getattr(agency, f)
-    link = overrides.get((src.name, dest.name))
-    if link is not None:
+    if override is not None:
         for f in LINK_FIELDS:
-            if getattr(link, f) is not None:
-                values[f] = getattr(link, f)
-    if src.jurisdiction >= 0 and dest.jurisdiction >= 0 and src.jurisdiction != dest.jurisdiction:
-        values["sharing"] *= reg.cross_jurisdiction_sharing
-    return LinkParams(source=src.index, to=dest.index, **values)
+            if getattr(override, f) is not None:
+                values[f] = getattr(override, f)
+    return values
+
+
+def _resolve(scenario: Scenario, src: Node, dest: Node, overrides: dict,
+             local_rules: list[int]) -> LinkParams:
+    override = overrides.get((src.name, dest.name))
+    home = dest.jurisdiction if dest.kind == "agency" else -1
+    base = _link_values(scenario.registry, scenario, dest, override)
+    crossed = None
+    if home >= 0 and scenario.population.jurisdictions > 1:
+        crossed = {**base, "sharing": base["sharing"] * scenario.registry.cross_jurisdiction_sharing}
+    by_origin = {}
+    for j in local_rules:
+        reg: Registry = jurisdiction_section(scenario, "registry", j)
+        values = _link_values(reg, scenario, dest, override)
+        if home >= 0 and j != home:
+            values["sharing"] *= reg.cross_jurisdiction_sharing
+        by_origin[j] = values
+    return LinkParams(source=src.index, to=dest.index, **base, home=home, crossed=crossed,
+                      by_origin=by_origin)

@@ -9,7 +9,7 @@ comparison, and no message queue is needed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -22,7 +22,14 @@ __all__ = ["BLACK", "FIRM", "ID_INVALID", "ID_MISSING", "NEVER", "PERSON", "RED"
 
 @dataclass
 class LinkParams:
-    """Resolved parameters of one directed link (after all overrides)."""
+    """Resolved parameters of one directed link (after all overrides).
+
+    A record travels under the values of the jurisdiction that created it (its *origin*): the
+    scalar fields are those of records from national nodes and from jurisdictions without
+    registry overrides that do not cross into another jurisdiction here; ``crossed`` holds the
+    values of such records entering a local agency of another jurisdiction (``home``), and
+    ``by_origin`` those of records created in a jurisdiction with registry overrides.
+    """
 
     source: int
     to: int
@@ -31,6 +38,22 @@ class LinkParams:
     deletion_sharing: float
     deletion_delay_days: float
     format_loss_rate: float
+    home: int = -1  # the receiving agency's jurisdiction (-1: national agency, or a platform)
+    crossed: dict[str, float] | None = None
+    by_origin: dict[int, dict[str, float]] = field(default_factory=dict)
+
+    def value(self, name: str, origin: np.ndarray) -> float | np.ndarray:
+        """One parameter for records of these origin jurisdictions (a scalar if all alike)."""
+        base = getattr(self, name)
+        if self.crossed is None and not self.by_origin:
+            return base
+        out = np.full(origin.size, base, dtype=np.float64)
+        if self.crossed is not None:
+            out[(origin >= 0) & (origin != self.home)] = self.crossed[name]
+        overridden = np.fromiter(self.by_origin, dtype=np.int64, count=len(self.by_origin))
+        for o in np.intersect1d(origin, overridden):
+            out[origin == o] = self.by_origin[int(o)][name]
+        return out
 
 
 @dataclass
@@ -42,23 +65,40 @@ class Node:
     kind: str  # court, agency, platform
     jurisdiction: int  # -1 = national
     consumes: frozenset[int]  # list ids accepted into this copy (platforms: all)
-    local_expiry: bool = False
+    local_expiry: bool | None = None  # the agency's own rule; None: the record's origin decides
 
 
-def geometric_delay(u: np.ndarray, mean: float) -> np.ndarray:
-    """Days of delay with the given mean, from uniforms (inverse CDF of a geometric on 0,1,...)."""
-    if mean <= 0:
-        return np.zeros(u.shape, dtype=np.int64)
-    q = mean / (1.0 + mean)
-    return np.floor(np.log1p(-u) / np.log(q)).astype(np.int64)
+def geometric_delay(u: np.ndarray, mean: float | np.ndarray) -> np.ndarray:
+    """Days of delay with the given mean (one, or one per uniform), from uniforms (inverse CDF of
+    a geometric on 0,1,...)."""
+    if np.ndim(mean) == 0:
+        if mean <= 0:
+            return np.zeros(u.shape, dtype=np.int64)
+        q = mean / (1.0 + mean)
+        return np.floor(np.log1p(-u) / np.log(q)).astype(np.int64)
+    mean = np.asarray(mean, dtype=np.float64)
+    out = np.zeros(u.shape, dtype=np.int64)
+    pos = mean > 0
+    q = mean[pos] / (1.0 + mean[pos])
+    out[pos] = np.floor(np.log1p(-u[pos]) / np.log(q)).astype(np.int64)
+    return out
 
 
 class Registry:
     """Records, copies, links and the matching rules consumers apply."""
 
-    def __init__(self, nodes: list[Node], links: list[LinkParams], list_names: list[str]):
+    def __init__(self, nodes: list[Node], links: list[LinkParams], list_names: list[str],
+                 local_expiry_by_origin: np.ndarray | None = None):
+        """``local_expiry_by_origin[o + 1]``: whether records created in jurisdiction ``o``
+        (``-1``: by a national node) leave a copy at the end of their term, wherever they are
+        held, unless the holding agency sets its own rule (``Node.local_expiry``)."""
         self.nodes = nodes
         self.list_names = list_names
+        self.node_jurisdiction = np.array([n.jurisdiction for n in nodes], dtype=np.int64)
+        n_origins = int(self.node_jurisdiction.max(initial=-1)) + 2
+        self.local_expiry_by_origin = (np.zeros(n_origins, dtype=bool)
+                                       if local_expiry_by_origin is None
+                                       else np.asarray(local_expiry_by_origin, dtype=bool))
         self.out_links: dict[int, list[LinkParams]] = {n.index: [] for n in nodes}
         for link in links:
             self.out_links[link.source].append(link)
@@ -125,13 +165,14 @@ class Registry:
                 continue
             # Three uniforms per record and link whatever the parameters (common random numbers).
             u = rng.random((3, rows.size))
+            origin = self.origin(rows)
             accepts = self.accepts[link.to, self.records.list_id[rows]]
-            ok = accepts & (u[0] < link.sharing)
+            ok = accepts & (u[0] < link.value("sharing", origin))
             if not ok.any():
                 continue
             r = rows[ok]
-            t = times[ok] + geometric_delay(u[1][ok], link.delay_days)
-            lo = lost[ok] | (u[2][ok] < link.format_loss_rate)
+            t = times[ok] + geometric_delay(u[1][ok], _at(link.value("delay_days", origin), ok))
+            lo = lost[ok] | (u[2][ok] < _at(link.value("format_loss_rate", origin), ok))
             first = t < self.arrive[link.to, r]
             r, t, lo = r[first], t[first], lo[first]
             self.arrive[link.to, r] = t
@@ -150,12 +191,14 @@ class Registry:
             if self._skip(node, dest, via_platform):
                 continue
             u = rng.random((2, rows.size))
+            origin = self.origin(rows)
             had = self.arrive[link.to, rows] != NEVER
-            ok = had & (u[0] < link.deletion_sharing)
+            ok = had & (u[0] < link.value("deletion_sharing", origin))
             if not ok.any():
                 continue
             r = rows[ok]
-            t = times[ok] + geometric_delay(u[1][ok], link.deletion_delay_days)
+            t = times[ok] + geometric_delay(u[1][ok],
+                                            _at(link.value("deletion_delay_days", origin), ok))
             earlier = t < self.deleted[link.to, r]
             r, t = r[earlier], t[earlier]
             self.deleted[link.to, r] = t
@@ -191,13 +234,35 @@ class Registry:
         n = rec.n
         return (rec.listed_day[:n] <= day) & (rec.deleted_day[:n] > day)
 
+    def origin(self, rows: np.ndarray) -> np.ndarray:
+        """The jurisdiction that created each record (-1: a national node)."""
+        return self.node_jurisdiction[self.records.source[rows]]
+
+    def expires_locally(self, node: int, rows: np.ndarray) -> np.ndarray:
+        """Whether each record leaves ``node``'s copy at the end of its term (local expiry): the
+        holding agency's own rule if it has one, else the rule of the record's origin."""
+        own = self.nodes[node].local_expiry
+        if own is not None:
+            return np.full(rows.size, own, dtype=bool)
+        return self.local_expiry_by_origin[self.origin(rows) + 1]
+
+    def expired_in_copy(self, node: int, rows: np.ndarray, day: int) -> np.ndarray:
+        """Whether each record's term has run out in ``node``'s copy by ``day`` (local expiry)."""
+        own = self.nodes[node].local_expiry
+        if own is False or (own is None and not self.local_expiry_by_origin.any()):
+            return np.zeros(rows.size, dtype=bool)
+        return self.expires_locally(node, rows) & (self.records.expiry_day[rows] <= day)
+
     def present(self, node: int, day: int) -> np.ndarray:
         """Mask over records: held in ``node``'s copy on ``day``."""
         n = self.records.n
         mask = (self.arrive[node, :n] <= day) & (self.deleted[node, :n] > day)
-        if self.nodes[node].local_expiry:
-            mask &= self.records.expiry_day[:n] > day
-        return mask
+        return mask & ~self.expired_in_copy(node, np.arange(n), day)
+
+
+def _at(value: float | np.ndarray, mask: np.ndarray) -> float | np.ndarray:
+    """A per-record parameter restricted to the records in ``mask`` (scalars pass through)."""
+    return value if np.ndim(value) == 0 else value[mask]
 
 
 def expand_matches(sorted_keys: np.ndarray, sorted_rows: np.ndarray,
@@ -230,7 +295,6 @@ class CopyView:
         self.node = node
         self.accepts = np.zeros(max(len(registry.list_names), 1), dtype=bool)
         self.accepts[np.asarray(list_ids, dtype=np.int64)] = True
-        self.local_expiry = registry.nodes[node].local_expiry
         self.seen = 0  # records looked at so far (rows below this are held, pending or never)
         self.pending = np.empty(0, dtype=np.int64)
         self.pending_day = np.empty(0, dtype=np.int64)
@@ -238,9 +302,7 @@ class CopyView:
 
     def _still_held(self, rows: np.ndarray, day: int) -> np.ndarray:
         keep = self.registry.deleted[self.node, rows] > day
-        if self.local_expiry:
-            keep &= self.registry.records.expiry_day[rows] > day
-        return keep
+        return keep & ~self.registry.expired_in_copy(self.node, rows, day)
 
     def refresh(self, day: int) -> tuple[np.ndarray, np.ndarray]:
         """Bring the view to ``day``; returns (rows that arrived, rows that left)."""

@@ -27,6 +27,7 @@ from simulation.paths import check_output_target, folder_slug
 from simulation.scenario.loading import build_scenario, load_scenario
 from simulation.scenario.schema import Scenario
 from simulation.scenario.writing import to_toml
+from simulation.truth import truth_tables, write_truth
 
 PACKAGES = ("mesa", "numpy", "pandas", "pyarrow", "pydantic", "matplotlib")
 
@@ -42,6 +43,7 @@ class RunResult:
     events: pd.DataFrame
     wall_time_s: float
     model: JointSanctionsModel | None = field(default=None, repr=False)
+    truth: dict[str, pd.DataFrame] | None = field(default=None, repr=False)
 
     def write(self, out_dir: str | Path) -> Path:
         """Write every output into ``out_dir`` atomically (temporary folder, then rename).
@@ -61,6 +63,8 @@ class RunResult:
             self.events.to_parquet(tmp / "events.parquet", index=False)
             (tmp / "scenario.toml").write_text(to_toml(self.scenario))
             (tmp / "manifest.json").write_text(json.dumps(self.manifest(), indent=2) + "\n")
+            if self.truth is not None:
+                write_truth(self.truth, tmp / "truth")
             tmp.chmod(0o755)  # mkdtemp makes 0700; results are meant to be shared and read
             # No signal between the rename and the return: a run is either all there or absent.
             blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
@@ -117,8 +121,13 @@ def _json_safe(summary: dict[str, float]) -> dict[str, float | None]:
 
 
 def run(scenario: Scenario | str | Path, *, seed: int | None = None, days: int | None = None,
-        overrides: dict[str, Any] | None = None, keep_model: bool = False) -> RunResult:
-    """Run one scenario (a Scenario or a TOML path) and return its results in memory."""
+        overrides: dict[str, Any] | None = None, keep_model: bool = False,
+        truth: bool = False) -> RunResult:
+    """Run one scenario (a Scenario or a TOML path) and return its results in memory.
+
+    ``truth``: also keep the ground-truth tables (:mod:`simulation.truth`), written by
+    :meth:`RunResult.write` into ``truth/``.
+    """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario, overrides)
     elif overrides:
@@ -131,7 +140,7 @@ def run(scenario: Scenario | str | Path, *, seed: int | None = None, days: int |
     if updates:
         scenario = build_scenario(scenario.model_dump(mode="json"), updates)
     start = time.perf_counter()
-    model = JointSanctionsModel(scenario)
+    model = JointSanctionsModel(scenario, record_truth=truth)
     model.run()
     summary = summarise(model)
     timeseries = model.counters.frame()
@@ -139,7 +148,8 @@ def run(scenario: Scenario | str | Path, *, seed: int | None = None, days: int |
     wall = time.perf_counter() - start
     return RunResult(scenario=scenario, seed=scenario.seed, summary=summary,
                      timeseries=timeseries, events=events, wall_time_s=wall,
-                     model=model if keep_model else None)
+                     model=model if keep_model else None,
+                     truth=truth_tables(model, model.truth_log) if truth else None)
 
 
 def default_out_dir(scenario: Scenario, root: str | Path = "results") -> Path:

@@ -33,16 +33,33 @@ def test_perfect_data_never_wrongs_anyone_by_data(seed, rule, topology):
     assert s["missed_sanctions.not_yet_arrived"] == 0
 
 
+LAWFUL = {"agencies": {"rail": {"own_blacklist": {"not_legally_defined_share": 0.0}},
+                      "tax": {"own_blacklist": {"not_legally_defined_share": 0.0}}},
+          "firms": {"representative_change_per_year": 0.0}}
+
+
 def test_perfect_data_and_lawful_listing_is_exactly_right():
-    scenario = small(registry=PERFECT_REGISTRY, firms={"representative_change_per_year": 0.0},
-                     courts={"list_unable_probability": 0.0, "clerical_error_rate": 0.0},
-                     agencies={"rail": {"own_blacklist": {"not_legally_defined_share": 0.0}},
-                               "tax": {"own_blacklist": {"not_legally_defined_share": 0.0}}})
+    scenario = small(registry=PERFECT_REGISTRY, courts={
+        "list_unable_probability": 0.0, "clerical_error_rate": 0.0,
+        "deletion_processing_days": 0}, **LAWFUL)
     s = run(scenario).summary
+    assert s["sanctions"] > 50
     assert s["wrongful_sanctions"] == 0
     assert s["sanction_precision"] == 1.0
     # Every miss is an evasion: nothing else can let a listed person through.
     assert s["missed_sanctions"] == s["missed_sanctions.evaded"]
+
+
+def test_paid_debtors_blocked_before_the_court_deletes_are_wrongly_sanctioned():
+    """Paid, but the record is still active during the court's processing window."""
+    base = {"list_unable_probability": 0.0, "clerical_error_rate": 0.0}
+    quick = run(small(registry=PERFECT_REGISTRY, courts={**base, "deletion_processing_days": 0},
+                      **LAWFUL)).summary
+    slow = run(small(registry=PERFECT_REGISTRY, courts={**base, "deletion_processing_days": 10},
+                     **LAWFUL)).summary
+    assert quick["wrongful_sanctions.paid_pending_deletion"] == 0
+    assert slow["wrongful_sanctions.paid_pending_deletion"] > 0
+    assert slow["wrongful_sanctions"] == slow["wrongful_sanctions.paid_pending_deletion"]
 
 
 def test_same_seed_same_bytes_different_seed_differs(tmp_path):

@@ -298,7 +298,8 @@ class Registry(Strict):
     )
     cross_jurisdiction_sharing: float = param(
         0.7, ge=0, le=1, unit="multiplier", source="assumption (brief s.3: weaker across)",
-        description="Multiplier on sharing for links that cross jurisdictions.",
+        description="Multiplier on sharing for a record delivered to a local agency of "
+                    "another jurisdiction than the one that created it.",
     )
     id_missing_rate: float = param(
         0.05, ge=0, le=1, unit="share of records", source=ASSUMPTION,
@@ -326,7 +327,9 @@ class Registry(Strict):
     )
     local_expiry: bool = param(
         False, unit="switch", source="Shanghai-style right to be forgotten (brief s.7)",
-        description="Copies drop a record when its term ends, without waiting for a deletion.",
+        description="Copies drop a record when its term ends, without waiting for a deletion "
+                    "(set for a jurisdiction: its records, wherever they are held; set for an "
+                    "agency: every record in its copy).",
     )
 
 
@@ -402,8 +405,9 @@ class Behaviour(Strict):
         description="Legitimacy a person loses when wrongly sanctioned.",
     )
     legitimacy_loss_observed: float = param(
-        0.05, ge=0, le=100, unit="legitimacy points per wrongful sanction per 1000 residents",
-        source=ASSUMPTION,
+        0.00005, ge=0, le=100, unit="legitimacy points per wrongful sanction per 1000 residents",
+        source="assumption: the strength the model was calibrated with (until v0.1 the code "
+               "applied this parameter 1000 times weaker than its unit; 0.05 there = 0.00005 here)",
         description="Legitimacy everyone in a jurisdiction loses when wrongful sanctions happen there.",
     )
     legitimacy_gain_remedy: float = param(

@@ -131,6 +131,7 @@ CAUSE_TEXT = {
     "stale_record": "the record had already been deleted at its source",
     "stale_representative": "the firm they used to represent was listed",
     "listed_at_source": "the listing itself was wrong",
+    "paid_pending_deletion": "they had paid, but the court had not yet deleted the record",
     "not_shared": "record never reached this agency",
     "not_yet_arrived": "record not yet arrived",
     "id_lost": "the ID was lost on the way",
@@ -140,6 +141,10 @@ CAUSE_TEXT = {
     "below_threshold": "points above the threshold",
     "stale_rep": "stale representative",
 }
+
+def _cause_text(cause: str) -> str:
+    return CAUSE_TEXT.get(cause, cause.replace("_", " "))
+
 
 REASON_TEXT = {
     "unable": "they could not pay (listing people who cannot pay is a policy choice)",
@@ -737,6 +742,7 @@ def _copy_entries(model: JointSanctionsModel, person: int, row: int, agency: int
         "stale_record": "The record was still in the copy although the source had deleted it.",
         "stale_representative": "This person no longer represents the listed firm.",
         "listed_at_source": "The record really is about this person, but the listing itself was wrong.",
+        "paid_pending_deletion": "This person had paid; the court had not yet deleted the record.",
     }.get(CAUSES[cause], "")
     first = int(times.min())
     more = f", then {times.size - 1} more time{'s' if times.size > 2 else ''} up to day " \
@@ -820,7 +826,7 @@ def _fate(v: dict[str, Any] | None) -> str:
     span = f"day {v['first']}" if v["first"] == v["last"] else \
         f"days {v['first']}-{v['last']}"
     remedy = f"; remedied on appeal, day {v['remedy']}" if "remedy" in v else ""
-    return f"refused {times} ({span}), first by {v['agency']}: {CAUSE_TEXT[v['cause']]}{remedy}"
+    return f"refused {times} ({span}), first by {v['agency']}: {_cause_text(v['cause'])}{remedy}"
 
 
 def divergence(a: World, b: World, limit: int = 12) -> dict[str, Any]:

@@ -36,7 +36,7 @@ from simulation.viz import style
 from simulation.viz.style import label
 
 WRONGFUL_CAUSES = ("name_collision", "id_error", "stale_record", "stale_representative",
-                   "listed_at_source")
+                   "listed_at_source", "paid_pending_deletion")
 MISS_CAUSES = ("not_shared", "not_yet_arrived", "id_lost", "id_error", "stale_representative",
                "evaded", "exempted", "deleted_in_copy", "below_threshold")
 WINDOW = 30  # days in the moving averages of daily counts

@@ -13,7 +13,8 @@ be helped in three; the words must keep them apart:
 
 Model facts used: ``registry.deleted[node, row]`` is the day the record left ``node``'s copy,
 whatever the reason; an upheld appeal on a stale record sets it to the decision day
-(``JointSanctionsModel.decide_appeals``); other upheld appeals add an exemption instead.
+plus one (``JointSanctionsModel.decide_appeals``: courts decide at the end of the day, so the
+record is gone from the next day); other upheld appeals add an exemption instead.
 """
 
 from __future__ import annotations
@@ -93,8 +94,11 @@ def copy_fate(model: Any, row: int, node: int, remedy_list: list[Remedy] | None 
     deleted_src = int(reg.records.deleted_day[row])
     gone = int(reg.deleted[node, row])
     for r in remedy_list or []:
-        if r.kind in ("removed", "deleted") and (r.everywhere or r.agency == node) and r.day == gone:
-            return CopyFate("remedy", gone)
+        # A remedy decided on day d (at the end of the day) empties the copies from day d + 1
+        # (a wrong listing deleted at its source leaves the source's own copy on day d).
+        if r.kind in ("removed", "deleted") and (r.everywhere or r.agency == node) \
+                and r.day <= gone <= r.day + 1:
+            return CopyFate("remedy", r.day)
     if deleted_src >= NEVER or deleted_src > model.day:
         return CopyFate("held", None if gone >= NEVER else gone)
     if gone >= NEVER or gone > model.day:

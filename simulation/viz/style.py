@@ -42,6 +42,7 @@ CAUSE_COLORS = {
     "stale_record": OKABE_ITO["reddish_purple"],
     "stale_representative": OKABE_ITO["sky_blue"],
     "listed_at_source": OKABE_ITO["bluish_green"],
+    "paid_pending_deletion": OKABE_ITO["yellow"],
     # misses
     "not_shared": OKABE_ITO["vermillion"],
     "not_yet_arrived": OKABE_ITO["black"],  # orange is id_error's, also a miss cause

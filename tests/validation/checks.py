@@ -640,16 +640,18 @@ def check_appeals_fifo(result) -> Check:
     credit, i = 0.0, 0
     q: deque[int] = deque()
     ceiling = float(np.ceil(cap))
-    for t in range(model.days):
+    for t in range(model.day + 1):  # through the last day simulated
+        # Appeals are filed during the day and the court hears them at its end: today's
+        # filings join the queue before today's take-up.
+        while i < n and filed[order[i]] == t:
+            q.append(int(order[i]))
+            i += 1
         credit = min(credit + cap, ceiling)
         while q and credit >= 1.0:
             expect[q.popleft()] = t
             credit -= 1.0
         if not q:
             credit = min(credit, cap)
-        while i < n and filed[order[i]] == t:
-            q.append(int(order[i]))
-            i += 1
     taken = a.taken_day[:n].astype(np.int64)
     differ = int((taken != expect).sum())
     return Check("appeals: take-up days = FIFO recursion with capacity", float(differ), 0.0, 0.0,
