@@ -30,14 +30,17 @@ PHASES = {
                 "simulation.registry:Registry.delete_at_source"],
     "matching": ["simulation.registry:MatchIndex.update", "simulation.registry:MatchIndex.pairs",
                  "simulation.registry:CopyView.refresh"],
-    "classification": ["simulation.model:JointSanctionsModel._build_truth",
-                       "simulation.model:JointSanctionsModel._truth_pairs",
-                       "simulation.institutions:classify_pairs",
-                       "simulation.institutions:miss_causes"],
-    "behaviour": ["simulation.model:JointSanctionsModel._after_sanctions",
+    "classification": ["simulation.model:JointSanctionsModel.truth",
+                       "simulation.agencies:Agency._truth_now",
+                       "simulation.agencies:Agency._sanctions",
+                       "simulation.agencies:Agency._pair_causes",
+                       "simulation.agencies:Agency._misses",
+                       "simulation.agencies:Agency._rewards"],
+    "behaviour": ["simulation.agencies:Agency._after_sanctions",
+                  "simulation.appeals:decide_appeals",
                   "simulation.model:JointSanctionsModel._end_of_day",
                   "simulation.population:Firms.change_representatives"],
-    "agencies (sampling, service)": ["simulation.institutions:Agency.step"],
+    "agencies (sampling, service)": ["simulation.agencies:Agency.step"],
 }
 
 CHILD = r"""

@@ -14,23 +14,20 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from simulation import behaviour
+from simulation import appeals, behaviour
 from simulation.appeals import AppealsDesk
 from simulation.codes import (
     BLACK,
     FIRM,
     NEVER,
     PERSON,
-    RED,
     CaseStatus,
     Cause,
 )
-from simulation.population import UserSampler, propensity_levels
-from simulation.registry import CopyView, MatchIndex
+from simulation.registry import CopyView
 
 if TYPE_CHECKING:
     from simulation.model import JointSanctionsModel
-    from simulation.scenario import Agency as AgencyConfig
 
 
 class Court(mesa.Agent):
@@ -225,7 +222,7 @@ class Court(mesa.Agent):
                           m.appeals)
         decided = self.desk.due(t)
         if decided.size:
-            m.decide_appeals(decided, t, self)
+            appeals.decide_appeals(m, self, decided, t)
 
 
 class Platform(mesa.Agent):
@@ -244,131 +241,3 @@ class Platform(mesa.Agent):
         self.copy.refresh(m.day)
         m.counters.set(f"copy_size.{name}", m.day, self.copy.rows.size)
         m.counters.set(f"copy_stale.{name}", m.day, self.copy.stale(m.day))
-
-
-class Agency(mesa.Agent):
-    """An agency (or private platform): keeps a copy, checks subjects at service time,
-    sanctions or rewards, may originate its own blacklist, redlist or points score."""
-
-    def __init__(self, model: JointSanctionsModel, name: str, config: AgencyConfig, node: int):
-        super().__init__(model)
-        self.name = name
-        self.config = config
-        self.node = node
-        self.jurisdiction = model.registry.nodes[node].jurisdiction
-        reg = model.local("registry", self.jurisdiction)
-        self.registry_params = reg
-        self.rule = str(config.matching or reg.matching)
-        self.serves_firms = config.serves == "firms"
-        self.kind = FIRM if self.serves_firms else PERSON
-        self.consumes = model.registry.nodes[node].consumes
-        self.black_list_ids = np.asarray(
-            sorted(i for i in self.consumes if model.list_colors[i] == BLACK), dtype=np.int16)
-        self.own_list = model.list_index.get(f"{name}_blacklist")
-        self.red_list = model.list_index.get(f"{name}_redlist")
-        self.retries = np.empty(0, dtype=np.int64)
-        pop = model.firms if self.serves_firms else model.people
-        if self.jurisdiction >= 0:
-            lo, hi = pop.juris_start[self.jurisdiction], pop.juris_start[self.jurisdiction + 1]
-        else:
-            lo, hi = 0, pop.n
-        self.lo, self.hi = int(lo), int(hi)
-        eligible = None
-        if config.digital_only and not self.serves_firms:
-            eligible = model.people.digital[lo:hi]
-        levels = propensity_levels(model.config.population.service_propensity_shape)
-        self.sampler = UserSampler(pop.propensity_class[lo:hi], levels, int(lo), eligible)
-        self.population_served = self.sampler.population
-        self.index = MatchIndex(model.registry, node, self.black_list_ids, self.rule,
-                                self.serves_firms, model.config.firms.representatives_sanctioned,
-                                model.n_jurisdictions)
-        self.red_index = None if self.red_list is None else MatchIndex(
-            model.registry, node, [self.red_list], self.rule, self.serves_firms, False,
-            model.n_jurisdictions)
-
-    def step(self) -> None:
-        """Originate own listings, admit to the redlist, then serve today's users."""
-        m = self.model
-        t = m.day
-        self._own_expiries(t)
-        if self.config.own_blacklist is not None:
-            self._originate(t)
-        self.index.update(t)
-        m.counters.set(f"copy_size.{self.name}", t, self.index.rows.size)
-        m.counters.set(f"copy_stale.{self.name}", t, self.index.copy.stale(t))
-        if self.config.redlist is not None:
-            self._admit_redlist(t)
-        users = self._draw_users(t)
-        if users.size:
-            m.serve(self, users, t)
-
-    # -------------------------------------------------------------- users
-
-    def _draw_users(self, t: int) -> np.ndarray:
-        m = self.model
-        rate = self.config.service_rate_per_year / 365.0
-        rng = m.streams.get(f"service.{self.name}", t)
-        # Expected uses = served population x rate; who uses is weighted by propensity.
-        users = self.sampler.draw(rng, rng.poisson(self.population_served * rate))
-        users = np.concatenate([users, self.retries])
-        self.retries = np.empty(0, dtype=np.int64)
-        return users
-
-    # -------------------------------------------------------------- own lists
-
-    def _originate(self, t: int) -> None:
-        m = self.model
-        own = self.config.own_blacklist
-        rng = m.streams.get(f"agency_list.{self.name}", t)
-        count = rng.poisson(self.population_served * own.rate_per_year / 365.0)
-        if count == 0:
-            return
-        subjects = np.unique(self.sampler.draw(rng, count))
-        wrongful = rng.random(subjects.size) < own.not_legally_defined_share
-        for flag, reason in ((False, "agency_list"), (True, "not_legally_defined")):
-            sel = subjects[wrongful == flag]
-            if sel.size:
-                m.create_records(
-                    source=self.node, list_id=self.own_list, color=BLACK, subject_kind=self.kind,
-                    subject=sel, jurisdiction=self._jurisdiction_of(sel),
-                    day=t, term_days=own.term_days, reason=Cause[reason], wrongful=flag,
-                    registry_params=self.registry_params,
-                )
-                m.counters.add("listings.agency", t, sel.size)
-
-    def _jurisdiction_of(self, subjects: np.ndarray) -> np.ndarray:
-        """Each subject's home jurisdiction (where its records are listed)."""
-        pop = self.model.firms if self.serves_firms else self.model.people
-        return pop.jurisdiction[subjects]
-
-    def _own_expiries(self, t: int) -> None:
-        m = self.model
-        rows = m.expiring_today(self.node, t)
-        if rows.size:
-            reason = np.where(m.registry.records.color[rows] == RED, Cause.redlist,
-                              Cause.expired)
-            for r in np.unique(reason):
-                m.delete_records(rows[reason == r], t, int(r))
-
-    def _admit_redlist(self, t: int) -> None:
-        m = self.model
-        red = self.config.redlist
-        rng = m.streams.get(f"redlist.{self.name}", t)
-        count = rng.poisson(self.population_served * red.admission_rate_per_year / 365.0)
-        if count == 0:
-            return
-        cands = np.unique(self.sampler.draw(rng, count))
-        if red.checks_blacklists:
-            names = None if self.serves_firms else m.people.name[cands]
-            juris = None if self.serves_firms else m.people.jurisdiction[cands]
-            pos, _, _ = self.index.pairs(cands, names, juris)
-            cands = np.delete(cands, np.unique(pos))
-        if cands.size:
-            m.create_records(
-                source=self.node, list_id=self.red_list, color=RED, subject_kind=self.kind,
-                subject=cands, jurisdiction=self._jurisdiction_of(cands), day=t,
-                term_days=red.term_days,
-                reason=Cause.redlist, wrongful=False, registry_params=self.registry_params,
-            )
-            m.counters.add("listings.redlist", t, cands.size)
-

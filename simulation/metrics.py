@@ -169,8 +169,9 @@ def summarise(model) -> dict[str, float]:  # noqa: ANN001 - a JointSanctionsMode
     s["sanction_recall"] = ratio(correct, correct + s["missed_sanctions"])
     wkeys = skind[wrong].astype(np.int64) * (1 << 40) + subj[wrong]
     s["wrongful_people"] = float(np.unique(wkeys).size)
-    s["wrongful_sanction_days"] = float(_wrongful_days(model, subj[wrong], skind[wrong],
-                                                       agency[wrong], record[wrong], day[wrong]))
+    s["wrongful_sanction_days"] = float(victim_spans(
+        model, skind[wrong], subj[wrong], agency[wrong], record[wrong], day[wrong])[
+        "span_days"].sum())
     ok_keys = skind[sanction & ~wrong].astype(np.int64) * (1 << 40) + subj[sanction & ~wrong]
     s["blocked_attempts_per_person"] = ratio(correct, np.unique(ok_keys).size)
     evaded = miss & (cause == Cause.evaded)
@@ -221,35 +222,26 @@ def summarise(model) -> dict[str, float]:  # noqa: ANN001 - a JointSanctionsMode
     return {k: (round(v, 12) if isinstance(v, float) else float(v)) for k, v in sorted(s.items())}
 
 
-def _wrongful_days(model, subj, skind, agency, record, day) -> int:  # noqa: ANN001
-    """Person-days from each victim's first wrongful sanction until every wrong match is gone.
+def wrong_match_end(model, agency: np.ndarray, record: np.ndarray,  # noqa: ANN001
+                    subject: np.ndarray) -> np.ndarray:
+    """The day each wrong (subject, agency, record) match ended: the record left that copy, an
+    upheld appeal exempted the subject there (or everywhere), or the run ended."""
+    agency = agency.astype(np.int64)
+    end = np.minimum(model.registry.deleted[agency, record], model.days).astype(np.int64)
+    if model.exemptions:
+        end = np.minimum(end, model.exemptions.granted_day(agency, subject, record))
+    return end
 
-    A wrong (subject, agency, record) match lasts until the record leaves that copy, an appeal
-    exempts the subject, or the run ends; a victim's days are the span of their matches.
-    """
-    if subj.size == 0:
-        return 0
-    days = model.days
-    reg = model.registry
-    end = np.minimum(reg.deleted[agency.astype(np.int64), record], days).astype(np.int64)
-    if model.exempt:
-        keys = np.fromiter(model.exempt.keys(), dtype=np.int64)
-        granted = np.fromiter(model.exempt.values(), dtype=np.int64)
-        order = np.argsort(keys)
-        keys, granted = keys[order], granted[order]
-        for target in (agency.astype(np.int64), np.full(subj.size, len(model.node_names))):
-            k = model.exempt_key(target, subj, record)
-            pos = np.minimum(np.searchsorted(keys, k), keys.size - 1)
-            hit = keys[pos] == k
-            end[hit] = np.minimum(end[hit], granted[pos[hit]])
-    who = skind.astype(np.int64) * (1 << 40) + subj
-    order = np.argsort(who, kind="stable")
-    who, start, end = who[order], day[order].astype(np.int64), end[order]
-    first = np.ones(who.size, dtype=bool)
-    first[1:] = who[1:] != who[:-1]
-    group = np.cumsum(first) - 1
-    lo = np.full(group.max() + 1, np.iinfo(np.int64).max)
-    hi = np.zeros(group.max() + 1, dtype=np.int64)
-    np.minimum.at(lo, group, start)
-    np.maximum.at(hi, group, end)
-    return int(np.maximum(hi - lo, 1).sum())
+
+def victim_spans(model, subject_kind: np.ndarray, subject: np.ndarray,  # noqa: ANN001
+                   agency: np.ndarray, record: np.ndarray, day: np.ndarray) -> pd.DataFrame:
+    """One row per victim of wrongful sanctions (given: those sanctions' columns): the first
+    wrongful sanction's day, the day their last wrong match ended, and the span between (at
+    least 1 day). The summary's ``wrongful_sanction_days`` is the sum of the spans."""
+    frame = pd.DataFrame({
+        "subject_kind": subject_kind, "subject": subject, "first_day": day.astype(np.int64),
+        "end_day": wrong_match_end(model, agency, record, subject)})
+    out = frame.groupby(["subject_kind", "subject"], sort=True).agg(
+        first_day=("first_day", "min"), end_day=("end_day", "max")).reset_index()
+    out["span_days"] = np.maximum(out["end_day"] - out["first_day"], 1)
+    return out

@@ -15,7 +15,8 @@ import mesa
 import numpy as np
 
 from simulation import behaviour, classify
-from simulation.appeals import new_appeals_table
+from simulation.agencies import Agency
+from simulation.appeals import Exemptions, new_appeals_table
 from simulation.codes import (
     BLACK,
     FIRM,
@@ -25,12 +26,9 @@ from simulation.codes import (
     NO_ROW,
     PERSON,
     RED,
-    WRONGFUL_CAUSES,
-    AppealStatus,
     CaseStatus,
-    Cause,
 )
-from simulation.institutions import Agency, Court, Platform
+from simulation.institutions import Court, Platform
 from simulation.legitimacy import Legitimacy
 from simulation.metrics import Counters, EventLog
 from simulation.network import (
@@ -40,7 +38,7 @@ from simulation.network import (
     local_expiry_by_origin,
 )
 from simulation.population import Firms, Individuals
-from simulation.registry import Registry, expand_matches
+from simulation.registry import Registry
 from simulation.scenario import Scenario
 from simulation.streams import Streams
 from simulation.tables import Table
@@ -97,12 +95,11 @@ class JointSanctionsModel(mesa.Model):
         })
         self.appeals = new_appeals_table()
         self.open_appeals: set[tuple[int, int, int]] = set()
-        self.exempt: dict[int, int] = {}  # key -> day granted
-        self.exempt_keys = np.empty(0, dtype=np.int64)
         self.expiry_buckets: dict[tuple[int, int], list[np.ndarray]] = {}
         self.events = EventLog()
         self.counters = Counters(self.days)
 
+        self.exemptions = Exemptions(len(self.node_names), max(self.people.n, self.firms.n))
         self.courts = [Court(self, j, j) for j in range(pop.jurisdictions)]
         agencies = scenario.active_agencies()
         self.agency_agents = [
@@ -282,303 +279,6 @@ class JointSanctionsModel(mesa.Model):
             }
             self._truth_key = key
         return self._truth
-
-    def _truth_pairs(self, label: str, agency: Agency, users: np.ndarray, t: int,
-                     filter_lists: bool = True) -> tuple[np.ndarray, np.ndarray]:
-        keys, rows = self.truth(t)[label][agency.kind]
-        pos, r = expand_matches(keys, rows, users)
-        if filter_lists and r.size:
-            keep = np.isin(self.registry.records.list_id[r], agency.black_list_ids)
-            pos, r = pos[keep], r[keep]
-        return pos, r
-
-    def exempt_key(self, agency_node: int | np.ndarray, subjects: np.ndarray,
-                   rows: np.ndarray) -> np.ndarray:
-        """Integer key of (record, agency or everywhere, subject) for the exemption set."""
-        span = max(self.people.n, self.firms.n) + 1
-        return (rows.astype(np.int64) * (len(self.node_names) + 1) + agency_node) * span + subjects
-
-    def is_exempt(self, agency_node: int, subjects: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """Whether an upheld appeal exempts each (subject, record) at this agency or everywhere."""
-        if self.exempt_keys.size == 0:
-            return np.zeros(subjects.size, dtype=bool)
-        out = np.zeros(subjects.size, dtype=bool)
-        keys = self.exempt_keys
-        for target in (agency_node, len(self.node_names)):
-            k = self.exempt_key(target, subjects, rows)
-            pos = np.minimum(np.searchsorted(keys, k), keys.size - 1)
-            out |= keys[pos] == k
-        return out
-
-    def pair_causes(self, agency: Agency, users: np.ndarray, rows: np.ndarray, via: np.ndarray,
-                    t: int) -> np.ndarray:
-        """Cause bit sets of (user, record) matches, from the records and ground truth now."""
-        rec = self.registry.records
-        subject = rec.subject[rows]
-        if agency.serves_firms:
-            names_user = subject == users
-            current = np.ones(users.size, dtype=bool)
-        else:
-            person_rec = rec.subject_kind[rows] == PERSON
-            names_user = np.where(person_rec, subject == users, rec.rep_true[rows] == users)
-            current = person_rec.copy()
-            if self.firms.n:
-                rep_now = self.firms.representative[np.where(person_rec, 0, subject)]
-                current |= rep_now == users
-        return classify.pair_causes(
-            names_user=names_user, current_link=current, via=via,
-            active_at_source=(rec.listed_day[rows] <= t) & (rec.deleted_day[rows] > t),
-            wrongful_source=rec.wrongful_source[rows], paid=self.record_paid(rows))
-
-    def miss_causes(self, agency: Agency, users: np.ndarray, rows: np.ndarray,
-                    t: int) -> np.ndarray:
-        """Why truly listed users got through, from the state of their records in the copy."""
-        reg = self.registry
-        rec = reg.records
-        node = agency.node
-        arrive = reg.arrive[node, rows]
-        deleted = reg.deleted[node, rows]
-        present = (arrive <= t) & (deleted > t)
-        gone = reg.expired_in_copy(node, rows, t)
-        if agency.serves_firms:
-            entered = rec.entered_id[rows]
-            lost = np.zeros(users.size, dtype=bool)
-            stale_rep = np.zeros(users.size, dtype=bool)
-        else:
-            person_rec = rec.subject_kind[rows] == PERSON
-            entered = np.where(person_rec, rec.entered_id[rows], rec.rep_entered_id[rows])
-            lost = (entered == ID_MISSING) | reg.id_lost[node, rows]
-            stale_rep = ~person_rec & (rec.rep_true[rows] != users)
-        uses_id = agency.rule in ("id", "id_else_name") or agency.serves_firms
-        needs_id = agency.serves_firms or agency.rule == "id"
-        return classify.miss_cause(
-            arrived=arrive != NEVER, not_yet=(arrive > t) & (arrive != NEVER),
-            deleted_in_copy=(deleted <= t) | (present & gone),
-            id_lost=present & needs_id & lost,
-            id_mismatch=present & uses_id & ~lost & (entered != users),
-            stale_rep=present & stale_rep, scoring=agency.config.scoring is not None)
-
-    def serve(self, agency: Agency, users: np.ndarray, t: int) -> None:
-        """Check today's users against the agency's copy; sanction, reward, or miss; classify."""
-        n = users.size
-        kind = agency.kind
-        cfg = agency.config
-        people = self.people
-        # Ground truth now: rightly listed users (on a list this agency enforces), anyone listed.
-        tpos, trow = self._truth_pairs("rightful", agency, users, t)
-        lpos, _ = self._truth_pairs("listed", agency, users, t)
-        scoring = cfg.scoring
-        points = None if scoring is None else (
-            scoring.points_per_record, scoring.points_start - scoring.threshold)
-        n_true = np.bincount(tpos, minlength=n)
-        sanctionable = n_true > 0 if points is None else n_true * points[0] > points[1]
-        listed_any = np.zeros(n, dtype=bool)
-        listed_any[lpos] = True
-        rng = self.streams.get(f"evasion.{agency.name}", t)
-        evaded = listed_any & (rng.random(n) < cfg.evasion_probability)
-        if self.truth_log is not None:
-            self.truth_log.check(t, agency.node, self.events.n, users, evaded)
-
-        names = None if agency.serves_firms else people.name[users]
-        juris = None if agency.serves_firms else people.jurisdiction[users]
-        pos, rows, via = agency.index.pairs(users, names, juris)
-        keep = ~evaded[pos]
-        if self.exempt_keys.size:
-            keep &= ~self.is_exempt(agency.node, users[pos], rows)
-        pos, rows, via = pos[keep], rows[keep], via[keep]
-        bits = self.pair_causes(agency, users[pos], rows, via, t)
-        found = classify.sanctions(pos, bits, n, points)
-        bpos, bcode = found.user, found.cause
-        brow, bvia = rows[found.pair], via[found.pair]
-        subjects = users[bpos]
-        self.events.add(t, "sanction", kind, subjects, bcode, agency.node, brow, bvia,
-                        causes_any=found.causes_any)
-        c = self.counters
-        c.add("sanctions", t, bpos.size)
-        c.add(f"sanctions_by_agency.{agency.name}", t, bpos.size)
-        wrong = bcode != Cause.correct
-        c.add("wrongful_sanctions", t, int(wrong.sum()))
-        for cause in WRONGFUL_CAUSES:
-            c.add(f"wrongful_sanctions.{cause.name}", t, int((bcode == cause).sum()))
-        sanctioned = np.zeros(n, dtype=bool)
-        sanctioned[bpos] = True
-
-        # Misses: rightly listed users who got through.
-        missed = sanctionable & ~sanctioned
-        if missed.any():
-            sel = missed[tpos]
-            mpos, mrow = tpos[sel], trow[sel]
-            firstm = np.ones(mpos.size, dtype=bool)
-            firstm[1:] = mpos[1:] != mpos[:-1]
-            mpos, mrow = mpos[firstm], mrow[firstm]
-            mcause = self.miss_causes(agency, users[mpos], mrow, t)
-            if self.exempt_keys.size:
-                mcause[self.is_exempt(agency.node, users[mpos], mrow)] = Cause.exempted
-            mcause[evaded[mpos]] = Cause.evaded
-            self.events.add(t, "miss", kind, users[mpos], mcause, agency.node, mrow)
-            c.add("missed_sanctions", t, mpos.size)
-            for cause in np.unique(mcause):
-                c.add(f"missed_sanctions.{Cause(cause).name}", t, int((mcause == cause).sum()))
-        # Deterrence signal: how often the lists bite the rightly listed, by jurisdiction.
-        if sanctionable.any():
-            jur = (self.firms.jurisdiction if agency.serves_firms else people.jurisdiction)[
-                users[sanctionable]]
-            np.add.at(self.bite_den, jur, 1.0)
-            jur_hit = jur[sanctioned[sanctionable]]
-            np.add.at(self.bite_num, jur_hit, 1.0)
-        c.add("evasions", t, int(evaded.sum()))
-
-        self._after_sanctions(agency, subjects, brow, bcode, t)
-        if agency.red_list is not None:
-            self._rewards(agency, users, t)
-
-    def _after_sanctions(self, agency: Agency, subjects: np.ndarray, rows: np.ndarray,
-                         code: np.ndarray, t: int) -> None:
-        """Retries, the push to pay, legitimacy loss and appeals after today's sanctions."""
-        if subjects.size == 0:
-            return
-        cfg = agency.config
-        rng = self.streams.get(f"after_sanction.{agency.name}", t)
-        u = rng.random((3, subjects.size))
-        agency.retries = subjects[u[0] < cfg.retry_probability]
-        rec = self.registry.records
-        correct = code == Cause.correct
-        # Push: a rightly sanctioned debtor may pay (the regime's intended effect).
-        if correct.any():
-            cases = rec.case[rows[correct]]
-            jur = rec.jurisdiction[rows[correct]]
-            ok = cases >= 0
-            b = self.behaviour_by_jurisdiction("compliance_after_sanction")[jur]
-            push = ok & (u[1][correct] < b) & ~self.cases.never[np.maximum(cases, 0)]
-            pushed = cases[push]
-            pushed = pushed[self.cases.status[pushed] == CaseStatus.listed]
-            self.cases.pushed[pushed] = True
-        wrong = ~correct
-        if wrong.any() and agency.kind == PERSON:
-            victims = subjects[wrong]
-            jur = self.people.jurisdiction[victims]
-            self.legitimacy.change(
-                victims, -self.behaviour_by_jurisdiction("legitimacy_loss_wrongful")[jur])
-            self.legitimacy.observe_wrongful(
-                np.bincount(jur, minlength=self.n_jurisdictions).astype(np.float64),
-                self.behaviour_by_jurisdiction("legitimacy_loss_observed"))
-        self._file_appeals(agency, subjects, rows, code, u[2], t)
-
-    def _file_appeals(self, agency: Agency, subjects: np.ndarray, rows: np.ndarray,
-                      code: np.ndarray, u: np.ndarray, t: int) -> None:
-        rec = self.registry.records
-        jur = rec.jurisdiction[rows].astype(np.int64)
-        means = (self.firms.means if agency.serves_firms else self.people.means)[subjects]
-        p = np.zeros(subjects.size)
-        for j in np.unique(jur):
-            ap = self.courts[int(j)].appeals_params
-            if not ap.enabled:
-                continue
-            sel = jur == j
-            wrong = code[sel] != Cause.correct
-            pw = behaviour.appeal_probability(ap.file_probability_wrongful, means[sel],
-                                              ap.means_effect)
-            pr = behaviour.appeal_probability(ap.file_probability_rightful, means[sel],
-                                              ap.means_effect)
-            p[sel] = np.where(wrong, pw, pr)
-        files = np.flatnonzero(u < p)
-        new = []
-        for i in files:
-            key = (agency.kind, int(subjects[i]), int(rows[i]))
-            if key not in self.open_appeals:
-                self.open_appeals.add(key)
-                new.append(i)
-        if not new:
-            return
-        idx = np.asarray(new)
-        ids = self.appeals.append(
-            subject_kind=agency.kind, subject=subjects[idx], record=rows[idx], agency=agency.node,
-            court=jur[idx], cause=code[idx], valid=code[idx] != Cause.correct, filed_day=t,
-        )
-        for j in np.unique(jur[idx]):
-            self.courts[int(j)].desk.file(ids[jur[idx] == j])
-        self.events.add(t, "appeal_filed", agency.kind, subjects[idx], code[idx], agency.node,
-                        rows[idx])
-        self.counters.add("appeals_filed", t, idx.size)
-
-    def decide_appeals(self, ids: np.ndarray, t: int, court: Court) -> None:
-        """Decide appeals due today; remedy the upheld ones within the remedy scope."""
-        ap = court.appeals_params
-        a = self.appeals
-        rng = self.streams.get("appeals.decision", t, court.jurisdiction)
-        right = rng.random(ids.size) < ap.accuracy
-        upheld = np.where(right, a.valid[ids], ~a.valid[ids])
-        a.upheld[ids] = upheld
-        a.status[ids] = AppealStatus.decided
-        for i in ids:
-            self.open_appeals.discard((int(a.subject_kind[i]), int(a.subject[i]), int(a.record[i])))
-        self.events.add(t, "appeal_decided", a.subject_kind[ids], a.subject[ids],
-                        np.where(upheld, Cause.appeal_upheld, Cause.appeal_rejected),
-                        a.agency[ids], a.record[ids])
-        self.counters.add("appeals_decided", t, ids.size)
-        self.counters.add("appeals_upheld", t, int(upheld.sum()))
-        win = ids[upheld]
-        if win.size == 0:
-            return
-        everywhere = ap.remedy_scope == "all_copies"
-        # Decided at the end of day t (after the day's checks): remedies hold from day t + 1.
-        effective = t + 1
-        new_keys = []
-        for i in win:
-            cause, row = int(a.cause[i]), int(a.record[i])
-            agency_node = int(a.agency[i])
-            if cause == Cause.stale_record:
-                if everywhere:
-                    self.registry.delete_everywhere(np.array([row]), effective)
-                else:
-                    self.registry.deleted[agency_node, row] = min(
-                        int(self.registry.deleted[agency_node, row]), effective)
-            elif cause == Cause.listed_at_source and everywhere:
-                self.delete_records(np.array([row]), t, Cause.appeal_upheld)
-                self.registry.delete_everywhere(np.array([row]), effective)
-                case = int(self.registry.records.case[row])
-                if case >= 0 and self.cases.status[case] == CaseStatus.listed:
-                    self.cases.status[case] = CaseStatus.remedied
-                    self.cases.closed_day[case] = t
-                    self.courts[int(self.cases.court[case])]._close(np.array([case]))
-            else:
-                target = len(self.node_names) if everywhere else agency_node
-                key = self.exempt_key(target, np.array([a.subject[i]]), np.array([row]))[0]
-                new_keys.append(int(key))
-                self.exempt.setdefault(int(key), effective)
-        if new_keys:
-            self.exempt_keys = np.unique(np.concatenate([self.exempt_keys,
-                                                         np.asarray(new_keys, dtype=np.int64)]))
-        persons = a.subject[win][a.subject_kind[win] == PERSON]
-        if persons.size:
-            self.legitimacy.change(
-                persons, self.local("behaviour", court.jurisdiction).legitimacy_gain_remedy)
-
-    def _rewards(self, agency: Agency, users: np.ndarray, t: int) -> None:
-        """Redlist rewards at service time, classified: eligible, or why not."""
-        index = agency.red_index.update(t)
-        if index.rows.size == 0:
-            return
-        names = None if agency.serves_firms else self.people.name[users]
-        juris = None if agency.serves_firms else self.people.jurisdiction[users]
-        pos, rows, via = index.pairs(users, names, juris)
-        if pos.size == 0:
-            return
-        first = np.ones(pos.size, dtype=bool)
-        order = np.argsort(pos, kind="stable")
-        pos, rows, via = pos[order], rows[order], via[order]
-        first[1:] = pos[1:] != pos[:-1]
-        pos, rows, via = pos[first], rows[first], via[first]
-        subj = users[pos]
-        rec = self.registry.records
-        about = rec.subject[rows] == subj
-        bpos, _ = self._truth_pairs("rightful", agency, subj, t, filter_lists=False)
-        blacklisted = np.zeros(subj.size, dtype=bool)
-        blacklisted[bpos] = True
-        code = classify.reward_cause(about, via, rec.deleted_day[rows] > t, blacklisted)
-        self.events.add(t, "reward", agency.kind, subj, code, agency.node, rows, via)
-        self.counters.add("rewards", t, subj.size)
-        self.counters.add("ineligible_rewards", t, int((code != Cause.eligible).sum()))
 
     def _update_bite(self) -> None:
         """Smooth each jurisdiction's perceived bite towards today's observed rate: the share of

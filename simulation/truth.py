@@ -79,10 +79,11 @@ def truth_tables(model: JointSanctionsModel, log: TruthLog) -> dict[str, pd.Data
 
 
 def _exemptions(model: JointSanctionsModel) -> pd.DataFrame:
-    keys = np.fromiter(model.exempt.keys(), dtype=np.int64, count=len(model.exempt))
-    days = np.fromiter(model.exempt.values(), dtype=np.int64, count=len(model.exempt))
-    span = max(model.people.n, model.firms.n) + 1
-    targets = len(model.node_names) + 1
+    granted = model.exemptions.granted
+    keys = np.fromiter(granted.keys(), dtype=np.int64, count=len(granted))
+    days = np.fromiter(granted.values(), dtype=np.int64, count=len(granted))
+    span = model.exemptions.span
+    targets = model.exemptions.everywhere + 1
     rest = keys // span
     # target == number of nodes means every copy.
     return pd.DataFrame({"record": rest // targets, "target": rest % targets,

@@ -133,7 +133,8 @@ def test_invariants_hold_for_random_valid_scenarios(seed, sharing, deletion_shar
 def test_mesa_api_model_is_a_mesa_model_with_agentsets():
     import mesa
 
-    from simulation.institutions import Agency, Court
+    from simulation.agencies import Agency
+    from simulation.institutions import Court
 
     model = JointSanctionsModel(small())
     assert isinstance(model, mesa.Model)

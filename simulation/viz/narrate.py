@@ -13,7 +13,7 @@ be helped in three; the words must keep them apart:
 
 Model facts used: ``registry.deleted[node, row]`` is the day the record left ``node``'s copy,
 whatever the reason; an upheld appeal on a stale record sets it to the decision day
-plus one (``JointSanctionsModel.decide_appeals``: courts decide at the end of the day, so the
+plus one (``appeals.decide_appeals``: courts decide at the end of the day, so the
 record is gone from the next day); other upheld appeals add an exemption instead.
 """
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from simulation.codes import FIRM, NEVER, PERSON, cause_label
 from simulation.errors import ScenarioError
+from simulation.metrics import victim_spans
 from simulation.names import display_name
 from simulation.viz.figures import RunData, load_run
 from simulation.viz.narrate import copy_fate, decision_text, remedies
@@ -236,29 +237,20 @@ def wrongful_spans(case: Case) -> pd.DataFrame:
             "agencies", "causes"]
     if w.empty:
         return pd.DataFrame(columns=cols)
-    m = case.model
-    reg = m.registry  # type: ignore[attr-defined]
     names = case.names
     node = w["agency"].astype(str).map({n: i for i, n in enumerate(names)}).to_numpy(np.int64)
-    rows = w["record"].to_numpy(np.int64)
+    kinds = w["subject_kind"].astype(str).to_numpy()
     subj = w["subject"].to_numpy(np.int64)
-    end = np.minimum(reg.deleted[node, rows], m.days).astype(np.int64)  # type: ignore
-    if m.exempt:  # type: ignore[attr-defined]
-        granted = m.exempt  # type: ignore[attr-defined]
-        key_of = getattr(m, "exempt_key", None) or m._exempt_key
-        for target in (node, np.full(subj.size, len(names))):
-            keys = key_of(target, subj, rows)
-            got = np.array([granted.get(int(k), NEVER) for k in keys], dtype=np.int64)
-            end = np.minimum(end, got)
-    frame = pd.DataFrame({"subject_kind": w["subject_kind"].astype(str).to_numpy(), "subject": subj,
-                          "day": w["day"].to_numpy(np.int64), "end": end,
+    spans = victim_spans(case.model, kinds, subj, node, w["record"].to_numpy(np.int64),
+                           w["day"].to_numpy(np.int64))
+    frame = pd.DataFrame({"subject_kind": kinds, "subject": subj,
                           "agency": w["agency"].astype(str).to_numpy(),
                           "cause": w["cause"].astype(str).to_numpy()})
-    g = frame.groupby(["subject_kind", "subject"], sort=False)
-    out = g.agg(first_day=("day", "min"), end_day=("end", "max"), wrongful_sanctions=("day", "size"),
-                agencies=("agency", lambda s: ", ".join(sorted(set(s)))),
-                causes=("cause", lambda s: ", ".join(sorted(set(s))))).reset_index()
-    out["span_days"] = np.maximum(out["end_day"] - out["first_day"], 1)
+    g = frame.groupby(["subject_kind", "subject"], sort=True)
+    counts = g.agg(wrongful_sanctions=("agency", "size"),
+                   agencies=("agency", lambda s: ", ".join(sorted(set(s)))),
+                   causes=("cause", lambda s: ", ".join(sorted(set(s))))).reset_index()
+    out = spans.merge(counts, on=["subject_kind", "subject"], validate="one_to_one")
     out = out.sort_values(["span_days", "wrongful_sanctions", "subject"],
                           ascending=[False, False, True], kind="stable")
     return out[cols].reset_index(drop=True)

@@ -56,7 +56,7 @@ def all_checks() -> tuple[list[tuple[C.Check, str]], dict]:
               "intact"),
              (C.check_name_pool_collisions(flat, uniform_pool(20_000), "uniform"), "intact")]
     toneless = [C.run_model(C.names_scenario(seed=21, distinct_names=20_000),
-                            [("simulation.institutions.MatchIndex", Toneless)])]
+                            [("simulation.agencies.MatchIndex", Toneless)])]
     rows += [(C.check_name_collisions(toneless, "heavy-tailed"),
               "broken: matcher merges 50 names per key"),
              (C.check_name_pool_collisions(flat, names.name_pool(20_000), "heavy-tailed"),

@@ -64,7 +64,7 @@ def test_heavy_tail_makes_more_namesakes(heavy, uniform):
 
 def test_namesakes_detect_broken_mechanism(heavy):
     broken = [run_model(names_scenario(seed=s, distinct_names=POOL),
-                        [("simulation.institutions.MatchIndex", Toneless)]) for s in SEEDS[:1]]
+                        [("simulation.agencies.MatchIndex", Toneless)]) for s in SEEDS[:1]]
     assert not check_name_collisions(broken, "broken matcher").passed
     # A population drawn from the wrong pool fails the pool-probability expectation.
     assert not check_name_pool_collisions(

@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from simulation import names, registry
+from simulation import appeals, names, registry
 from simulation.model import JointSanctionsModel
 from simulation.network import build_network
 
@@ -73,14 +73,13 @@ def test_monotone_checks_detect_broken_mechanism():
                                                     lambda d: original_pool(20_000))])
     assert not paired_trend(fixed, "collisions, pool size ignored").passed
     never = wrongful_days_by_appeals(SEEDS[:3], patches=[
-        ("simulation.model.JointSanctionsModel.decide_appeals", lambda self, ids, t, court: None)])
+        ("simulation.appeals.decide_appeals", lambda model, court, ids, t: None)])
     assert not paired_trend(never, "appeals never decided", decreasing=True).passed
     assert np.all(np.diff(never, axis=1) == 0)
 
 
 def test_jointsanctionsmodel_is_patchable():
     # The broken-mechanism tests patch these names; fail loudly if they move.
-    for owner, attr in ((JointSanctionsModel, "create_records"), (JointSanctionsModel,
-                                                                    "decide_appeals"),
+    for owner, attr in ((JointSanctionsModel, "create_records"), (appeals, "decide_appeals"),
                         (registry, "geometric_delay"), (names, "name_pool")):
         assert hasattr(owner, attr)
