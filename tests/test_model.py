@@ -148,9 +148,19 @@ def test_mesa_api_model_is_a_mesa_model_with_agentsets():
 
 
 def test_no_sharing_means_court_list_never_reaches_anyone():
-    s = run(small(registry={"topology": "none"})).summary
-    court_misses = s["missed_sanctions.not_shared"]
-    assert court_misses > 0
+    result = run(small(registry={"topology": "none"}), keep_model=True)
+    ev, rec = result.events, result.model.registry.records
+    court_list = result.model.list_index["court_blacklist"]
+    from_court = rec.list_id[ev["record"].clip(lower=0).to_numpy()] == court_list
+    from_court &= ev["record"].to_numpy() >= 0
+    sanctions, misses = ev["event"] == "sanction", ev["event"] == "miss"
+    # No agency sanctions anyone through a court record; the only sanctions are agencies' own
+    # lists; every rightly listed debtor an agency meets is missed because nothing was shared.
+    assert not (sanctions & from_court).any()
+    assert set(ev[sanctions].agency.astype(str)) <= {"rail", "tax"}
+    assert (misses & from_court).sum() > 0
+    causes = set(ev[misses & from_court].cause.astype(str))
+    assert "not_shared" in causes and causes <= {"not_shared", "evaded"}
 
 
 def test_sharing_zero_gives_only_own_list_sanctions():
@@ -281,7 +291,9 @@ def test_points_scoring_needs_enough_records_to_bite():
                                      "threshold": 0}}
     r1 = run(small(**kw, agencies={"score": strict}))
     r2 = run(small(**kw, agencies={"score": lenient}))
-    n1 = (r1.events.agency == "score").sum()
+    # One record (100 points off 1000) falls below a threshold of 950 but no number of records
+    # this small world gives anyone takes 1000 points to 0: the lenient score never bites.
+    n1 = ((r1.events.agency == "score") & (r1.events.event == "sanction")).sum()
     n2 = ((r2.events.agency == "score") & (r2.events.event == "sanction")).sum()
     assert n1 > 0 and n2 == 0
 
@@ -302,12 +314,15 @@ def test_wrongful_sanctions_lower_legitimacy():
     kw = dict(population={"individuals": 5000, "firms": 300, "jurisdictions": 2,
                           "distinct_names": 1000}, registry={"matching": "name"})
     hurt = run(small(**kw, behaviour={"legitimacy_loss_wrongful": 0.5})).summary
-    calm = run(small(**kw, behaviour={"legitimacy_loss_wrongful": 0.0,
-                                      "legitimacy_loss_observed": 0.0})).summary
+    calm_run = run(small(**kw, behaviour={"legitimacy_loss_wrongful": 0.0,
+                                          "legitimacy_loss_observed": 0.0,
+                                          "legitimacy_gain_remedy": 0.0}))
+    calm = calm_run.summary
+    assert hurt["wrongful_sanctions"] > 0 and calm["wrongful_sanctions"] > 0
     assert hurt["legitimacy_mean"] < calm["legitimacy_mean"]
-    assert calm["legitimacy_mean"] == pytest.approx(calm["legitimacy_mean"] -
-                                                    calm["legitimacy_change"] +
-                                                    calm["legitimacy_change"])
+    # Nothing moves legitimacy in the calm world: its mean is the same every day.
+    daily = calm_run.timeseries["legitimacy_mean"]
+    assert daily.max() - daily.min() < 1e-12
 
 
 @pytest.mark.parametrize("people", [1, 2, 3])
