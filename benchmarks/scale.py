@@ -48,7 +48,7 @@ import json, sys, time
 t0 = time.perf_counter()
 import importlib, tempfile
 from simulation import load_scenario
-from simulation.metrics import summarise
+from simulation.metrics import events_frame, summarise, tables_of
 from simulation.model import JointSanctionsModel
 from simulation.runner import RunResult
 
@@ -107,9 +107,10 @@ for _ in range(scenario.days):
     model.step()
     step_times.append(clock() - s)
 t_out = clock()
-summary = summarise(model)
+tables = tables_of(model)
+summary = summarise(tables)
 result = RunResult(scenario=scenario, seed=scenario.seed, summary=summary,
-                   timeseries=model.counters.frame(), events=model.events.frame(model.node_names),
+                   timeseries=model.counters.frame(), events=events_frame(tables.events, model.node_names),
                    wall_time_s=t_out - t_build)
 with tempfile.TemporaryDirectory() as tmp:
     result.write(f"{tmp}/out")

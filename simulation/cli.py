@@ -100,7 +100,7 @@ def run(
         if not quiet:
             err_console.print(f"running {spec.name} ({spec.population.individuals:,} individuals, "
                               f"{spec.days} days, seed {spec.seed}) ...", highlight=False)
-        result = run_scenario(spec, truth=truth)
+        result = run_scenario(spec, truth=truth, facts=True)
         finished.append(target)
         written = result.write(target)
     except ScenarioError as exc:
