@@ -22,6 +22,7 @@ from simulation.scenario import (
     Registry,
     Scenario,
     Scoring,
+    TimelineEntry,
     default_agencies,
     field_range,
 )
@@ -40,6 +41,7 @@ SECTIONS: list[tuple[str, type[BaseModel], str]] = [
     ("agencies.<name>.redlist", Redlist, "An agency's redlist"),
     ("agencies.<name>.scoring", Scoring, "A points-scoring pilot"),
     ("links[]", Link, "Per-link overrides: `[[links]]`"),
+    ("timeline[]", TimelineEntry, "Dated reforms: `[[timeline]]` (see the tutorial, timelines)"),
 ]
 
 
