@@ -81,25 +81,18 @@ class Agency(mesa.Agent):
         levels = propensity_levels(model.config.population.service_propensity_shape)
         self.sampler = UserSampler(pop.propensity_class[lo:hi], levels, int(lo), eligible)
         self.population_served = self.sampler.population
-        self.build_indexes()
-
-    def build_indexes(self) -> None:
-        """Match indexes of this agency's copy under its rule (again after a timeline reform)."""
-        m = self.model
-        self.index = MatchIndex(m.registry, self.node, self.black_list_ids, self.rule,
-                                self.serves_firms, m.config.firms.representatives_sanctioned,
-                                m.n_jurisdictions)
+        self.index = MatchIndex(model.registry, node, self.black_list_ids, self.rule,
+                                self.serves_firms, model.config.firms.representatives_sanctioned,
+                                model.n_jurisdictions)
         self.red_index = None if self.red_list is None else MatchIndex(
-            m.registry, self.node, [self.red_list], self.rule, self.serves_firms, False,
-            m.n_jurisdictions)
+            model.registry, node, [self.red_list], self.rule, self.serves_firms, False,
+            model.n_jurisdictions)
 
     def step(self) -> None:
         """Originate own listings, admit to the redlist, then serve today's users."""
         m = self.model
         t = m.day
         self._own_expiries(t)
-        if not self.config.enabled:  # disabled by the timeline (or not yet joined)
-            return
         if self.config.own_blacklist is not None:
             self._originate(t)
         self.index.update(t)

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-
-MAX_LISTED = 12  # valid names shown in an error message
-
 
 class ScenarioError(Exception):
     """Bad user input: a scenario, a sweep file, an override or an output folder.
@@ -30,14 +26,3 @@ class OutputError(ScenarioError):
     """Writing the results failed (disk full, I/O fault): nothing was left behind; exit status 1."""
 
     exit_status = 1
-
-
-def describe_unknown(what: str, value: str, valid: list[str] | set[str]) -> str:
-    """``unknown <what> '<value>'``, a did-you-mean hint and (up to 12 of) the valid names."""
-    close = difflib.get_close_matches(value, list(valid), n=1)
-    hint = f"; did you mean '{close[0]}'?" if close else ""
-    shown = sorted(valid)
-    listing = ", ".join(shown[:MAX_LISTED])
-    if len(shown) > MAX_LISTED:
-        listing += f", ... ({len(shown)} in all)"
-    return f"unknown {what} {value!r}{hint} (valid: {listing})"

@@ -38,12 +38,10 @@ from simulation.network import (
     local_expiry_by_origin,
 )
 from simulation.population import Firms, Individuals
-from simulation.reforms import apply_due, reform_now
 from simulation.registry import Registry
 from simulation.scenario import Scenario
 from simulation.streams import Streams
 from simulation.tables import Table
-from simulation.timeline import Timeline
 from simulation.truth import TruthLog
 
 INITIAL_BITE = 0.5  # assumption: debtors start out believing half of checks catch them
@@ -80,14 +78,10 @@ class JointSanctionsModel(mesa.Model):
         self.bite_num = np.zeros(pop.jurisdictions)
         self.bite_den = np.zeros(pop.jurisdictions)
 
-        self.timeline = Timeline(scenario)
-        self.dormant_agencies = set(self.timeline.dormant)  # join the network later
-        self.reform_log: list[dict[str, Any]] = []
-        self.runtime_entries: list[Any] = []  # reforms added while running (reform_now)
-        names = list_names(scenario, self.timeline.dormant)
+        names = list_names(scenario)
         self.list_index = {n: i for i, n in enumerate(names)}
         self.list_colors = np.array([RED if n.endswith("_redlist") else BLACK for n in names])
-        nodes, links = build_network(scenario, self.timeline.dormant)
+        nodes, links = build_network(scenario)
         self.registry = Registry(nodes, links, names, local_expiry_by_origin(scenario))
         self.node_names = [n.name for n in nodes]
         self.cases = Table({
@@ -107,14 +101,17 @@ class JointSanctionsModel(mesa.Model):
 
         self.exemptions = Exemptions(len(self.node_names), max(self.people.n, self.firms.n))
         self.courts = [Court(self, j, j) for j in range(pop.jurisdictions)]
-        agencies = {n: a for n, a in scenario.agencies.items()
-                    if a.enabled or n in self.dormant_agencies}
+        agencies = scenario.active_agencies()
         self.agency_agents = [
             Agency(self, name, cfg, next(n.index for n in nodes if n.name == name))
             for name, cfg in agencies.items()
         ]
         self.platforms = [Platform(self, n.index) for n in nodes if n.kind == "platform"]
-        self.update_enforced()
+        # Jurisdictions whose subjects some agency checks against a blacklist.
+        self.enforced = np.zeros(pop.jurisdictions, dtype=bool)
+        for agency in self.agency_agents:
+            if agency.black_list_ids.size:
+                self.enforced[agency.jurisdiction if agency.jurisdiction >= 0 else slice(None)] = True
         self._truth: dict[str, Any] = {}
         self._truth_key: tuple[int, int] = (-1, -1)
         self.truth_version = 0  # bumped whenever ground truth may change (see truth_changed)
@@ -128,21 +125,6 @@ class JointSanctionsModel(mesa.Model):
         if found is None:
             found = self._sections[key] = jurisdiction_section(self.config, section, jurisdiction)
         return found
-
-    def update_enforced(self) -> None:
-        """Jurisdictions whose subjects some enabled agency checks against a blacklist."""
-        self.enforced = np.zeros(self.n_jurisdictions, dtype=bool)
-        for agency in self.agency_agents:
-            if agency.config.enabled and agency.black_list_ids.size:
-                self.enforced[agency.jurisdiction if agency.jurisdiction >= 0 else slice(None)] = True
-
-    def clear_parameter_cache(self) -> None:
-        """Forget cached parameter sections (after a timeline reform changes ``config``)."""
-        self._sections.clear()
-
-    def apply_reform(self, entry: Any) -> None:
-        """Apply a reform (a TimelineEntry or its table, without a day) from the next day on."""
-        reform_now(self, entry)
 
     def behaviour_by_jurisdiction(self, field: str) -> np.ndarray:
         """One behaviour parameter for every jurisdiction, as an array indexed by jurisdiction."""
@@ -242,7 +224,6 @@ class JointSanctionsModel(mesa.Model):
         """Advance the world by one day."""
         self.day += 1
         t = self.day
-        apply_due(self, t)  # timeline reforms due today, before anything else happens
         fp = self.config.firms
         moved = self.firms.change_representatives(
             self.streams.get("representatives", t), fp.representative_change_per_year / 365.0,

@@ -19,7 +19,6 @@ agency's own ``local_expiry`` if set, else the origin's (:func:`local_expiry_by_
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from simulation.registry import LinkParams, Node
@@ -39,45 +38,31 @@ def jurisdiction_section(scenario: Scenario, section: str, jurisdiction: int) ->
     return base.model_copy(update=changes) if changes else base
 
 
-def list_names(scenario: Scenario, dormant: Sequence[str] = ()) -> list[str]:
-    """Every list in the run: the court blacklist, agency blacklists, agency redlists.
-
-    Lists of ``dormant`` agencies (disabled now, enabled later by the timeline) come last, so
-    the others keep their numbers (and their random streams).
-    """
-    def lists_of(agencies: dict[str, Any]) -> list[str]:
-        return ([f"{n}_blacklist" for n, a in agencies.items() if a.own_blacklist]
-                + [f"{n}_redlist" for n, a in agencies.items() if a.redlist])
-
-    later = {n: scenario.agencies[n] for n in dormant}
-    return ["court_blacklist", *lists_of(scenario.active_agencies()), *lists_of(later)]
+def list_names(scenario: Scenario) -> list[str]:
+    """Every list in the run: the court blacklist, agency blacklists, agency redlists."""
+    agencies = scenario.active_agencies()
+    names = ["court_blacklist"]
+    names += [f"{n}_blacklist" for n, a in agencies.items() if a.own_blacklist]
+    names += [f"{n}_redlist" for n, a in agencies.items() if a.redlist]
+    return names
 
 
-def build_network(scenario: Scenario, dormant: Sequence[str] = ()
-                  ) -> tuple[list[Node], list[LinkParams]]:
-    """Nodes (courts, agencies, platforms) and resolved links for the scenario's topology.
-
-    ``dormant`` agencies (disabled now, enabled later by the timeline) get nodes after every
-    other node and no links; :mod:`simulation.reforms` opens their links when they join.
-    """
+def build_network(scenario: Scenario) -> tuple[list[Node], list[LinkParams]]:
+    """Nodes (courts, agencies, platforms) and resolved links for the scenario's topology."""
     jnames = scenario.population.names()
     jindex = {n: i for i, n in enumerate(jnames)}
-    lists = {n: i for i, n in enumerate(list_names(scenario, dormant))}
+    lists = {n: i for i, n in enumerate(list_names(scenario))}
     agencies = scenario.active_agencies()
     nodes: list[Node] = []
     for j, jn in enumerate(jnames):
         nodes.append(Node(len(nodes), f"court:{jn}", "court", j, frozenset()))
-
-    def agency_node_of(name: str, a: Any) -> Node:
+    agency_node: dict[str, Node] = {}
+    for name, a in agencies.items():
         j = jindex[a.jurisdiction] if a.jurisdiction else -1
         consumes = {lists[c] for c in a.consumes if c in lists}
         if a.redlist:
             consumes.add(lists[f"{name}_redlist"])
-        return Node(len(nodes), name, "agency", j, frozenset(consumes), a.local_expiry)
-
-    agency_node: dict[str, Node] = {}
-    for name, a in agencies.items():
-        node = agency_node_of(name, a)
+        node = Node(len(nodes), name, "agency", j, frozenset(consumes), a.local_expiry)
         nodes.append(node)
         agency_node[name] = node
     topology = scenario.registry.topology
@@ -125,18 +110,10 @@ def build_network(scenario: Scenario, dormant: Sequence[str] = ()
             for other in platforms.values():
                 if other is not p and other.jurisdiction in local:
                     pairs.append((p.index, other.index))
-    links = resolve_links(scenario, nodes, pairs)
-    for name in dormant:
-        nodes.append(agency_node_of(name, scenario.agencies[name]))
-    return nodes, links
-
-
-def resolve_links(scenario: Scenario, nodes: list[Node], pairs: list[tuple[int, int]]
-                  ) -> list[LinkParams]:
-    """Links' parameters under the scenario as it is now (a timeline reform re-resolves them)."""
     overrides = {(lk.source, lk.to): lk for lk in scenario.links}
     local_rules = _jurisdictions_with_registry_rules(scenario)
-    return [_resolve(scenario, nodes[s], nodes[d], overrides, local_rules) for s, d in pairs]
+    links = [_resolve(scenario, nodes[s], nodes[d], overrides, local_rules) for s, d in pairs]
+    return nodes, links
 
 
 def local_expiry_by_origin(scenario: Scenario) -> list[bool]:

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from simulation.names import draw_names
+from simulation.names import draw_names, name_counts
 from simulation.scenario import Scenario
 from simulation.streams import Streams
 
@@ -84,10 +84,10 @@ class Individuals:
         self.propensity_class = rng.integers(0, PROPENSITY_CLASSES, n).astype(np.int8)
         self.propensity = propensity_levels(pop.service_propensity_shape)[self.propensity_class]
         self.case = np.full(n, -1, dtype=np.int32)
-        # Counts of the names in use (not bincount, whose size is the largest id, up to 10^8).
-        _, person_name, counts = np.unique(self.name, return_inverse=True, return_counts=True)
+        counts, person_name = name_counts(self.name)  # unused names, if listed, count 0
         self.name_count = counts[person_name].astype(np.int32)
-        # Common name: among the most frequent names holding half the population.
+        # Common name: among the most frequent names holding half the population (a stable sort
+        # puts unused names, count 0, last, so listing them changes nothing).
         order = np.argsort(-counts, kind="stable")
         cum = np.cumsum(counts[order])
         common_names = order[: int(np.searchsorted(cum, n / 2)) + 1]

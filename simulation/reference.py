@@ -22,7 +22,6 @@ from simulation.scenario import (
     Registry,
     Scenario,
     Scoring,
-    TimelineEntry,
     default_agencies,
     field_range,
 )
@@ -41,7 +40,6 @@ SECTIONS: list[tuple[str, type[BaseModel], str]] = [
     ("agencies.<name>.redlist", Redlist, "An agency's redlist"),
     ("agencies.<name>.scoring", Scoring, "A points-scoring pilot"),
     ("links[]", Link, "Per-link overrides: `[[links]]`"),
-    ("timeline[]", TimelineEntry, "Dated reforms: `[[timeline]]` (see the tutorial, timelines)"),
 ]
 
 

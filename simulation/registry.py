@@ -155,13 +155,11 @@ class Registry:
         )
 
     def send(self, node: int, rows: np.ndarray, times: np.ndarray, lost: np.ndarray,
-             rng: np.random.Generator, *, via_platform: bool = False,
-             only: list[LinkParams] | None = None) -> None:
-        """Send additions from ``node`` along its links (or ``only`` these: a link opened by a
-        timeline reform); arrival days are fixed now."""
+             rng: np.random.Generator, *, via_platform: bool = False) -> None:
+        """Send additions from ``node`` along its links; arrival days are fixed now."""
         if rows.size == 0:
             return
-        for link in self.out_links[node] if only is None else only:
+        for link in self.out_links[node]:
             dest = self.nodes[link.to]
             if self._skip(node, dest, via_platform):
                 continue

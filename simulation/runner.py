@@ -21,7 +21,8 @@ from typing import Any
 import pandas as pd
 
 from simulation.errors import OutputError
-from simulation.metrics import summarise
+from simulation.facts import facts_tables, write_facts
+from simulation.metrics import events_frame, summarise, tables_of
 from simulation.model import JointSanctionsModel
 from simulation.paths import check_output_target, folder_slug
 from simulation.scenario.loading import build_scenario, load_scenario
@@ -44,6 +45,7 @@ class RunResult:
     wall_time_s: float
     model: JointSanctionsModel | None = field(default=None, repr=False)
     truth: dict[str, pd.DataFrame] | None = field(default=None, repr=False)
+    facts: dict[str, pd.DataFrame] | None = field(default=None, repr=False)
 
     def write(self, out_dir: str | Path) -> Path:
         """Write every output into ``out_dir`` atomically (temporary folder, then rename).
@@ -63,6 +65,8 @@ class RunResult:
             self.events.to_parquet(tmp / "events.parquet", index=False)
             (tmp / "scenario.toml").write_text(to_toml(self.scenario))
             (tmp / "manifest.json").write_text(json.dumps(self.manifest(), indent=2) + "\n")
+            if self.facts is not None:
+                write_facts(self.facts, tmp / "facts")
             if self.truth is not None:
                 write_truth(self.truth, tmp / "truth")
             tmp.chmod(0o755)  # mkdtemp makes 0700; results are meant to be shared and read
@@ -122,11 +126,12 @@ def _json_safe(summary: dict[str, float]) -> dict[str, float | None]:
 
 def run(scenario: Scenario | str | Path, *, seed: int | None = None, days: int | None = None,
         overrides: dict[str, Any] | None = None, keep_model: bool = False,
-        truth: bool = False) -> RunResult:
+        truth: bool = False, facts: bool = False) -> RunResult:
     """Run one scenario (a Scenario or a TOML path) and return its results in memory.
 
     ``truth``: also keep the ground-truth tables (:mod:`simulation.truth`), written by
-    :meth:`RunResult.write` into ``truth/``.
+    :meth:`RunResult.write` into ``truth/``. ``facts``: keep the facts stories are told from
+    (:mod:`simulation.facts`), written into ``facts/`` (``joint-sanctions run`` always does).
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario, overrides)
@@ -142,14 +147,16 @@ def run(scenario: Scenario | str | Path, *, seed: int | None = None, days: int |
     start = time.perf_counter()
     model = JointSanctionsModel(scenario, record_truth=truth)
     model.run()
-    summary = summarise(model)
+    tables = tables_of(model)
+    summary = summarise(tables)
     timeseries = model.counters.frame()
-    events = model.events.frame(model.node_names)
+    events = events_frame(tables.events, model.node_names)
     wall = time.perf_counter() - start
     return RunResult(scenario=scenario, seed=scenario.seed, summary=summary,
                      timeseries=timeseries, events=events, wall_time_s=wall,
                      model=model if keep_model else None,
-                     truth=truth_tables(model, model.truth_log) if truth else None)
+                     truth=truth_tables(model, model.truth_log) if truth else None,
+                     facts=facts_tables(model) if facts else None)
 
 
 def default_out_dir(scenario: Scenario, root: str | Path = "results") -> Path:

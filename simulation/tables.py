@@ -27,6 +27,10 @@ class Table:
             return cols[name]
         raise AttributeError(name)
 
+    def columns(self) -> dict[str, np.ndarray]:
+        """The live part of every column (views, not copies)."""
+        return {name: col[: self.n] for name, col in self.cols.items()}
+
     def _grow(self, needed: int) -> None:
         new_cap = self.capacity
         while new_cap < needed:

@@ -63,6 +63,7 @@ def truth_tables(model: JointSanctionsModel, log: TruthLog) -> dict[str, pd.Data
     return {
         "records": records, "copies": copies, "cases": cases, "appeals": appeals,
         "exemptions": _exemptions(model), "representatives": _representatives(model, log),
+        "run": pd.DataFrame({"days_simulated": [model.day + 1]}),
         "people": pd.DataFrame({"person": np.arange(model.people.n), "name": model.people.name,
                                 "jurisdiction": model.people.jurisdiction}),
         "firms": pd.DataFrame({"firm": np.arange(model.firms.n),

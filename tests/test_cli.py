@@ -29,7 +29,8 @@ def test_run_writes_every_output_and_prints_the_table(tmp_path):
     assert p.returncode == 0, p.stderr
     assert "Wrongful sanction-days" in p.stdout and str(out) in p.stdout.replace("\n", "")
     assert sorted(f.name for f in out.iterdir()) == [
-        "events.parquet", "manifest.json", "scenario.toml", "summary.json", "timeseries.parquet"]
+        "events.parquet", "facts", "manifest.json", "scenario.toml", "summary.json",
+        "timeseries.parquet"]
     summary = json.loads((out / "summary.json").read_text())
     for key in ["compliance_rate", "on_time_compliance_rate", "sanctions", "wrongful_sanctions",
                 "wrongful_people", "wrongful_sanction_days", "wrongful_sanctions.name_collision",

@@ -166,3 +166,29 @@ def test_review_days_zero_decides_on_the_filing_day():
     done = ev[ev.event == "appeal_decided"].groupby(["subject", "record"])["day"].min()
     both = filed.index.intersection(done.index)
     assert len(both) > 5 and (filed[both] == done[both]).all()
+
+
+def test_a_wrong_match_ends_when_the_copy_lets_the_record_expire():
+    """With local expiry, a stale record leaves an agency's copy at the end of its term even if
+    the source's deletion never arrives: the wrong match (and the victim's wrongful days) ends
+    there. Before the fix, ``until`` and ``wrongful_sanction_days`` waited for the deletion."""
+    from pathlib import Path
+
+    from simulation.runner import run
+
+    baseline = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
+    result = run(baseline, days=200, keep_model=True, overrides={
+        "population.individuals": 20000, "courts.listing_term_days": 40,
+        "registry.local_expiry": True, "registry.deletion_sharing": 0.1})
+    model, ev = result.model, result.events
+    rec = model.registry.records
+    sanctions = ev[ev["event"] == "sanction"]
+    stale = sanctions[sanctions["cause"] == "stale_record"]
+    assert len(stale) > 5
+    expiry = rec.expiry_day[stale["record"].to_numpy()]
+    assert (stale["until"].to_numpy() <= expiry).all()
+    # and some of those matches would have lasted longer had the deletion been awaited
+    node = {n: i for i, n in enumerate(model.node_names)}
+    deleted = model.registry.deleted[stale["agency"].astype(str).map(node).to_numpy(),
+                                     stale["record"].to_numpy()]
+    assert (np.minimum(deleted, model.days) > expiry).any()

@@ -2,14 +2,12 @@
 
 A hypothesis property over random valid scenarios built from the shipped ones: any text in the
 name and description (control characters, NUL, line separators), any jurisdiction and agency
-names (non-ASCII, dots, quotes, spaces), numeric values anywhere in their accepted ranges, and
-timelines (days or dates, labels of any text, set values, ramps, switches and links).
+names (non-ASCII, dots, quotes, spaces), and numeric values anywhere in their accepted ranges.
 """
 
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -77,39 +75,7 @@ def valid_scenarios(draw: st.DrawFn) -> dict[str, Any]:
         "consumes": ["court_blacklist"]}
     raw.setdefault("links", []).append({"source": f"court:{place}", "to": agency,
                                         "sharing": draw(st.floats(0, 1))})
-    raw["timeline"] = draw(timelines(build_scenario(copy.deepcopy(raw)).days, place, agency))
-    if any("date" in entry for entry in raw["timeline"]):
-        raw["start_date"] = START
     return raw
-
-
-START = dt.date(2013, 10, 1)
-# Parameters a timeline may change (each entry its own, so no two entries contradict).
-TIMELINE_KEYS = {"registry.sharing": st.floats(0, 1), "courts.grace_period_days": st.integers(0, 365),
-                 "agencies.airline.retry_probability": st.floats(0, 0.99),
-                 "behaviour.on_time_compliance": st.floats(0, 1)}
-
-
-@st.composite
-def timelines(draw: st.DrawFn, days: int, place: str, agency: str) -> list[dict[str, Any]]:
-    """Zero to three valid timeline entries for a run of ``days`` days."""
-    keys = draw(st.lists(st.sampled_from(sorted(TIMELINE_KEYS)), max_size=3, unique=True))
-    entries = []
-    for i, key in enumerate(keys):
-        day = draw(st.integers(0, days - 1))
-        entry: dict[str, Any] = ({"date": START + dt.timedelta(days=day)} if draw(st.booleans())
-                                 else {"day": day})
-        entry["set"] = {key: draw(TIMELINE_KEYS[key])}
-        if draw(st.booleans()):
-            entry["label"], entry["name"] = draw(TEXT), f"step_{i}"
-        if draw(st.booleans()):
-            entry["ramp_days"] = draw(st.integers(1, 400))
-        elif draw(st.booleans()):
-            entry["disable"] = ["hotel"]
-            entry["links"] = [{"source": f"court:{place}", "to": agency,
-                               "delay_days": draw(st.floats(0, 365))}]
-        entries.append(entry)
-    return entries
 
 
 @settings(max_examples=60, deadline=None)

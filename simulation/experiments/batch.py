@@ -26,7 +26,7 @@ import numpy as np
 from mesa import DataCollector
 
 from simulation.errors import ScenarioError
-from simulation.metrics import summarise
+from simulation.metrics import summarise, tables_of
 from simulation.model import JointSanctionsModel
 from simulation.scenario import Scenario, build_scenario, load_scenario
 
@@ -111,5 +111,5 @@ class BatchModel(JointSanctionsModel):
         if not self.finished:
             raise RuntimeError(f"the run has done {self.day + 1} of {self.days} days")
         if self._summary is None:
-            self._summary = summarise(self)
+            self._summary = summarise(tables_of(self))
         return self._summary

@@ -53,7 +53,7 @@ def rerun(folder: str | Path, run_id: int, out: str | Path | None = None) -> tup
     folder = Path(folder)
     old = stored_row(folder, run_id)
     scenario = row_scenario(folder, old)
-    result = run(scenario)
+    result = run(scenario, facts=out is not None)
     if out is not None:
         result.write(out)
     meta = {k: old[k] for k in old if k in ("run_id", "point", "replicate", "seed", "run_key")

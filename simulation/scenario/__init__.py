@@ -17,9 +17,8 @@ from typing import Any
 _MODULE_OF = {
     "schema": (
         "ASSUMPTION", "AGENCY_REGISTRY_FIELDS", "LINK_FIELDS", "Agency", "Appeals", "Behaviour",
-        "Courts", "Firms", "JurisdictionOverride", "Link", "LinkEnds", "Matching", "OwnList", "Population",
-        "Range", "Redlist", "Registry", "RemedyScope", "Scenario", "Scoring", "Strict",
-        "TimelineEntry", "Topology", "flatten_dotted",
+        "Courts", "Firms", "JurisdictionOverride", "Link", "Matching", "OwnList", "Population",
+        "Range", "Redlist", "Registry", "RemedyScope", "Scenario", "Scoring", "Strict", "Topology",
         "default_agencies", "describe_unknown", "field_range", "json_schema", "numeric_ranges",
         "param",
     ),

@@ -21,7 +21,6 @@ from simulation.scenario.schema import (
     default_agencies,
     describe_unknown,
 )
-from simulation.timeline import check_timeline, truncate_timeline
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -119,7 +118,7 @@ def build_scenario(
     data = apply_overrides(data, overrides or {})
     data["agencies"] = _merge_roster(data.get("agencies"), overrides, file)
     try:
-        scenario = Scenario.model_validate(data)
+        return Scenario.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         field = _field_path(err["loc"])
@@ -132,22 +131,6 @@ def build_scenario(
         # Blame the override, not the file, when the bad value came from --set (or a sweep).
         raise ScenarioError(reason, file=_blame(field, overrides, file),
                             field=field or None) from None
-    return _checked_timeline(scenario, overrides, file)
-
-
-def _checked_timeline(scenario: Scenario, overrides: dict[str, Any] | None,
-                      file: str | None) -> Scenario:
-    """The scenario with its timeline checked; a run shortened by an override drops the entries
-    that would start after its end (a file that schedules one past its own end is an error)."""
-    if "days" in (overrides or {}):
-        scenario = truncate_timeline(scenario)
-    try:
-        check_timeline(scenario)
-    except ScenarioError as exc:
-        culprit = next((k for k in (overrides or {}) if k.startswith("timeline.")), None)
-        where = f"override {culprit}={(overrides or {})[culprit]!r}" if culprit else file
-        raise ScenarioError(exc.reason, file=where, field=exc.field) from None
-    return scenario
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:

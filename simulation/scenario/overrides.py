@@ -6,7 +6,7 @@ import copy
 import tomllib
 from typing import Any
 
-from simulation.errors import ScenarioError, describe_unknown
+from simulation.errors import ScenarioError
 
 GLOBAL_SECTIONS_SPREAD = ("registry", "appeals")
 
@@ -19,45 +19,8 @@ def parse_value(text: str) -> Any:
         return text
 
 
-def flatten_dotted(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested tables as dotted names: ``{"a": {"b": 1}}`` becomes ``{"a.b": 1}``."""
-    out: dict[str, Any] = {}
-    for key, value in table.items():
-        name = f"{prefix}.{key}" if prefix else str(key)
-        if isinstance(value, dict) and value:
-            out.update(flatten_dotted(value, name))
-        else:
-            out[name] = value
-    return out
-
-
-def _timeline_entry(data: dict[str, Any], key: str, dotted: str) -> dict[str, Any]:
-    """The raw timeline entry an override names, by position or by its name."""
-    entries = data.get("timeline")
-    if not isinstance(entries, list) or not entries:
-        raise ScenarioError("the scenario has no timeline", field=dotted)
-    names = [e.get("name") for e in entries if isinstance(e, dict) and e.get("name")]
-    if key.isdigit() and int(key) < len(entries):
-        found = entries[int(key)]
-    else:
-        found = next((e for e in entries if isinstance(e, dict) and e.get("name") == key), None)
-    if not isinstance(found, dict):
-        valid = [*map(str, range(len(entries))), *names]
-        raise ScenarioError(describe_unknown("timeline entry", key, valid), field=dotted)
-    return found
-
-
 def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
     keys = dotted.split(".")
-    if keys[0] == "timeline" and len(keys) > 2:
-        # timeline.<index or name>.day; timeline.<name>.set.<dotted parameter> is one key.
-        entry = _timeline_entry(data, keys[1], dotted)
-        if keys[2] in ("set", "ramp_from") and len(keys) > 3:
-            table = entry.get(keys[2])
-            entry[keys[2]] = {**flatten_dotted(table if isinstance(table, dict) else {}),
-                              ".".join(keys[3:]): value}
-            return
-        data, keys = entry, keys[2:]
     node = data
     for key in keys[:-1]:
         nxt = node.get(key)

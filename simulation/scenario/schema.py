@@ -14,7 +14,7 @@ per-agency, per-link and per-jurisdiction value of that knob (see
 from __future__ import annotations
 
 import copy
-import datetime as dt
+import difflib
 from dataclasses import dataclass
 from enum import StrEnum
 from types import UnionType
@@ -31,10 +31,8 @@ from pydantic import (
 )
 from pydantic.fields import FieldInfo
 
-from simulation.errors import describe_unknown
-from simulation.scenario.overrides import flatten_dotted
-
 ASSUMPTION = "assumption"
+MAX_LISTED = 12  # valid names shown in an error message
 
 
 def param(
@@ -566,65 +564,6 @@ class Link(LinkRegistryOverrides):  # type: ignore[misc,valid-type]
     source: str = Field(description="Sending node: court:<jurisdiction>, an agency, or platform.")
     to: str = Field(description="Receiving node: an agency name or platform.")
 
-class LinkEnds(Strict):
-    """The two ends of a sharing link."""
-
-    source: str = Field(description="Sending node: court:<jurisdiction>, an agency, or platform.")
-    to: str = Field(description="Receiving node: an agency name or platform.")
-
-
-class TimelineEntry(Strict):
-    """One dated reform: what changes at the start of one day (see :mod:`simulation.timeline`)."""
-
-    name: str | None = Field(
-        None, pattern=r"^[A-Za-z_][A-Za-z0-9_-]*$",
-        description="Identifier for sweeps and --set: timeline.<name>.day, "
-        "timeline.<name>.set.<dotted>.",
-    )
-    label: str = Field("", description="What happened, in words (shown in the report and trace).")
-    day: int | None = param(None, ge=0, le=36500, unit="day of the run (0 = first)",
-                            source=ASSUMPTION, description="The day the reform takes effect.")
-    date: dt.date | None = Field(
-        None, description="The date the reform takes effect (needs the scenario's start_date).")
-    set: dict[str, Any] = Field(
-        default_factory=dict, description="Dotted parameter = new value (the names --set takes).")
-    ramp_days: int = param(0, ge=0, le=36500, unit="days", source=ASSUMPTION,
-                           description="If > 0, numeric values in set move linearly to their new "
-                           "value over this many days.")
-    ramp_from: dict[str, float] = Field(
-        default_factory=dict, description="Start values of a ramp (default: the value before).")
-    enable: list[str] = Field(default_factory=list, description="Agencies that start acting.")
-    disable: list[str] = Field(default_factory=list, description="Agencies that stop acting.")
-    links: list[Link] = Field(  # type: ignore[valid-type]
-        default_factory=list, description="Sharing links added or changed (by source and to).")
-    remove_links: list[LinkEnds] = Field(
-        default_factory=list, description="Sharing links that carry nothing from this day on.")
-
-    @field_validator("set", "ramp_from", mode="before")
-    @classmethod
-    def _dotted(cls, value: Any) -> Any:
-        """Nested tables (set.registry.sharing = 0.9) become dotted names."""
-        return flatten_dotted(value) if isinstance(value, dict) else value
-
-    @field_validator("day", mode="before")
-    @classmethod
-    def _whole_day(cls, value: Any) -> Any:
-        """A sweep may sample a day as a float: it means the nearest whole day."""
-        return round(value) if isinstance(value, float) else value
-
-    @model_validator(mode="after")
-    def _one_time(self) -> TimelineEntry:
-        if (self.day is None) == (self.date is None):
-            raise ValueError("give exactly one of day or date")
-        if not (self.set or self.enable or self.disable or self.links or self.remove_links):
-            raise ValueError("changes nothing: give set, enable, disable, links or remove_links")
-        both = set(self.enable) & set(self.disable)
-        if both:
-            raise ValueError(f"enables and disables {', '.join(sorted(both))} at once: "
-                             "contradictory steps")
-        return self
-
-
 CourtsOverride = _partial(Courts, "CourtsOverride")
 RegistryOverride = _partial(Registry, "RegistryOverride")
 AppealsOverride = _partial(Appeals, "AppealsOverride")
@@ -683,11 +622,6 @@ class Scenario(Strict):
     agencies: dict[str, Agency] = Field(default_factory=dict)
     links: list[Link] = Field(default_factory=list)
     jurisdictions: dict[str, JurisdictionOverride] = Field(default_factory=dict)
-    start_date: dt.date | None = Field(
-        None, description="Calendar date of day 0 (lets timeline entries give dates).",
-        json_schema_extra={"unit": "date (YYYY-MM-DD)", "source": ASSUMPTION})
-    timeline: list[TimelineEntry] = Field(
-        default_factory=list, description="Dated reforms, applied at the start of their day.")
 
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
@@ -721,6 +655,17 @@ class Scenario(Strict):
     def active_agencies(self) -> dict[str, Agency]:
         """Enabled agencies in a stable order."""
         return {n: a for n, a in self.agencies.items() if a.enabled}
+
+
+def describe_unknown(what: str, value: str, valid: list[str] | set[str]) -> str:
+    """``unknown <what> '<value>'``, a did-you-mean hint and (up to 12 of) the valid names."""
+    close = difflib.get_close_matches(value, list(valid), n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    shown = sorted(valid)
+    listing = ", ".join(shown[:MAX_LISTED])
+    if len(shown) > MAX_LISTED:
+        listing += f", ... ({len(shown)} in all)"
+    return f"unknown {what} {value!r}{hint} (valid: {listing})"
 
 
 def json_schema() -> dict[str, Any]:

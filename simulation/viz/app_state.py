@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from simulation import JointSanctionsModel, load_scenario
+from simulation import JointSanctionsModel, load_scenario, metrics
 from simulation.codes import AppealStatus, Via
 from simulation.metrics import CAUSE, CAUSES, EVENT, MISS_CAUSES, WRONGFUL_CAUSES
 from simulation.names import display_name, expected_namesakes
@@ -321,33 +321,28 @@ class Headline:
 
 
 def headline(world: World) -> Headline:
-    """Totals over the days simulated so far."""
+    """Totals over the days simulated so far, by the summary's own definitions
+    (:mod:`simulation.metrics`)."""
     m = world.model
-    ev = m.events
-    kind = ev.column("event")
-    cause = ev.column("cause")
-    sanction = kind == EVENT["sanction"]
-    wrong = sanction & (cause != CAUSE["correct"])
-    skind = ev.column("subject_kind")
-    people = np.unique(ev.column("subject")[wrong & (skind == PERSON)]).size
-    c = m.counters.values
-    t = m.day
+    tables = metrics.tables_of(m)
+    s = metrics.sanctions_and_misses(tables)
+    c = tables.counters
 
     def total(name: str) -> int:
-        return int(c[name][: t + 1].sum()) if name in c and t >= 0 else 0
+        return int(c[name].sum()) if name in c else 0
 
-    by_cause = {k: int((sanction & (cause == CAUSE[k])).sum()) for k in WRONGFUL_CAUSES}
     return Headline(
         day=world.day, days=m.days,
         judgments=total("judgments.individuals") + total("judgments.firms"),
         complied=total("compliance.on_time") + total("compliance.after_listing"),
-        sanctions=int(sanction.sum()), wrongful=int(wrong.sum()), wrongful_people=int(people),
-        missed=int((kind == EVENT["miss"]).sum()),
+        sanctions=int(s["sanctions"]), wrongful=int(s["wrongful_sanctions"]),
+        wrongful_people=int(s["wrongful_people"]), missed=int(s["missed_sanctions"]),
         appeals_filed=int(m.appeals.n), appeals_upheld=int(m.appeals.upheld[: m.appeals.n].sum()),
-        backlog=int(sum(court.desk.backlog for court in m.courts)),
-        legitimacy=float(c["legitimacy_mean"][t]) if t >= 0 else float(m.legitimacy_mean()),
-        namesakes=expected_namesakes(m.people.name), by_cause=by_cause,
-        compliance_rate=compliance_rates(world)[0],
+        backlog=int(tables.appeals_backlog),
+        legitimacy=float(c["legitimacy_mean"][-1]) if world.day else float(m.legitimacy_mean()),
+        namesakes=expected_namesakes(m.people.name),
+        by_cause={k: int(s[f"wrongful_sanctions.{k}"]) for k in WRONGFUL_CAUSES},
+        compliance_rate=metrics.compliance(tables)["compliance_rate"],
     )
 
 
@@ -446,22 +441,10 @@ def parse_world_link(query: str) -> tuple[Settings, str | None, int, list[str]]:
 
 
 def compliance_rates(world: World) -> tuple[float, float]:
-    """``compliance_rate`` and ``on_time_compliance_rate`` as ``joint-sanctions run`` computes
-    them (:func:`simulation.metrics.summarise`), over the days simulated so far: of the judgments
-    whose deadline and grace period have passed, the share paid (at all; on time)."""
-    from simulation.codes import CaseStatus
-
-    m = world.model
-    cases = m.cases
-    n = cases.n
-    status = cases.status[:n]
-    had_chance = (cases.deadline_day[:n] + m.config.courts.grace_period_days) < world.day
-    judged = int(had_chance.sum())
-    on_time = int((had_chance & (status == CaseStatus.paid_on_time)).sum())
-    after = int((had_chance & (status == CaseStatus.paid_after_listing)).sum())
-    if judged == 0:
-        return float("nan"), float("nan")
-    return (on_time + after) / judged, on_time / judged
+    """``compliance_rate`` and ``on_time_compliance_rate`` over the days simulated so far, by
+    the summary's definition (:func:`simulation.metrics.compliance`)."""
+    rates = metrics.compliance(metrics.tables_of(world.model))
+    return rates["compliance_rate"], rates["on_time_compliance_rate"]
 
 
 def knob_text(key: str, value: Any) -> str:

@@ -40,7 +40,6 @@ WRONGFUL_CAUSES = ("name_collision", "id_error", "stale_record", "stale_represen
 MISS_CAUSES = ("not_shared", "not_yet_arrived", "id_lost", "id_error", "stale_representative",
                "evaded", "exempted", "deleted_in_copy", "below_threshold")
 WINDOW = 30  # days in the moving averages of daily counts
-TIME_AXIS = "days since start"  # x label of every time-axis figure (reforms are marked on them)
 
 # metric -> axis label with unit (sweeps, comparisons, tables).
 METRIC_LABELS = {
@@ -157,31 +156,6 @@ class RunData:
                          "cause", "wrongful"])
         return self._events
 
-    def _timeline_scenario(self) -> Any:
-        """The resolved scenario, if it has a timeline (else None: nothing to mark)."""
-        if "[[timeline]]" not in self.scenario_text:
-            return None
-        from simulation.scenario import Scenario
-
-        try:
-            return Scenario.model_validate(tomllib.loads(self.scenario_text))
-        except (tomllib.TOMLDecodeError, ValueError):
-            return None
-
-    def reform_marks(self) -> list[tuple[int, str]]:
-        """(day, short label) of the run's timeline reforms, from its resolved scenario."""
-        from simulation.timeline import reform_marks
-
-        scenario = self._timeline_scenario()
-        return reform_marks(scenario) if scenario is not None else []
-
-    def reforms(self) -> list[tuple[int, str]]:
-        """(day, words) of the run's timeline reforms ('on day 730 the airline began ...')."""
-        from simulation.timeline import dated_descriptions
-
-        scenario = self._timeline_scenario()
-        return dated_descriptions(scenario) if scenario is not None else []
-
 
 def folder_kind(path: str | Path) -> str | None:
     """What a results folder holds: "run", "sweep", "compare", "sensitivity", or None."""
@@ -261,7 +235,7 @@ def sanctions_over_time_figure(ts: pd.DataFrame) -> Figure:
     ax.plot(days, _smooth(wrong), color=style.WRONGFUL_COLOR, label="wrongful")
     ax.set_ylim(bottom=0)
     ax.legend(loc="upper left")
-    label(ax, TIME_AXIS, f"sanctions per day ({WINDOW}-day mean)")
+    label(ax, "days since start", f"sanctions per day ({WINDOW}-day mean)")
     return fig
 
 
@@ -287,7 +261,7 @@ def wrongful_by_cause_figure(summary: dict[str, float], ts: pd.DataFrame) -> Fig
         right.legend(loc="upper left", fontsize=11)
     else:
         style.empty_note(right, "no wrongful sanctions in this run")
-    label(right, TIME_AXIS, "wrongful sanctions (cumulative count)", "Over time")
+    label(right, "days since start", "wrongful sanctions (cumulative count)", "Over time")
     return fig
 
 
@@ -381,7 +355,7 @@ def compliance_figure(ts: pd.DataFrame) -> Figure:
         ax.plot(days, np.cumsum(values), label=name, color=color)
     ax.set_ylim(bottom=0)
     ax.legend(loc="upper left")
-    label(ax, TIME_AXIS, "cases (cumulative count)")
+    label(ax, "days since start", "cases (cumulative count)")
     return fig
 
 
@@ -410,8 +384,8 @@ def list_and_copies_figure(ts: pd.DataFrame) -> Figure:
                ncol=min(5, max(1, len(labels))))
     if not copies:
         style.empty_note(right, "no copies were audited")
-    label(left, TIME_AXIS, "records held (count)", "Source list vs copies")
-    label(right, TIME_AXIS, "stale records held (count)", "Deleted at source, still in copy")
+    label(left, "days since start", "records held (count)", "Source list vs copies")
+    label(right, "days since start", "stale records held (count)", "Deleted at source, still in copy")
     return fig
 
 
@@ -431,7 +405,7 @@ def legitimacy_figure(ts: pd.DataFrame) -> Figure:
         ax.legend(loc="lower left")
     else:
         style.empty_note(ax, "no legitimacy series in this run")
-    label(ax, TIME_AXIS, "score (0 to 1)")
+    label(ax, "days since start", "score (0 to 1)")
     return fig
 
 
@@ -450,7 +424,7 @@ def appeals_figure(ts: pd.DataFrame) -> Figure:
     ax.legend(loc="upper left")
     if not _col(ts, "appeals_filed").any():
         style.empty_note(ax, "no appeals were filed in this run")
-    label(ax, TIME_AXIS, "appeals (count)")
+    label(ax, "days since start", "appeals (count)")
     return fig
 
 
@@ -468,13 +442,7 @@ def run_figures(run: RunData) -> dict[str, Figure]:
         "legitimacy": lambda: legitimacy_figure(ts),
         "appeals": lambda: appeals_figure(ts),
     }
-    figures = {stem: make() for stem, make in makers.items()}
-    marks = run.reform_marks()
-    for fig in figures.values():
-        for ax in fig.axes:
-            if marks and ax.get_xlabel() == TIME_AXIS:
-                style.mark_reforms(ax, marks)
-    return figures
+    return {stem: make() for stem, make in makers.items()}
 
 
 # ---------------------------------------------------------------------------- sweeps

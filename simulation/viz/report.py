@@ -120,12 +120,6 @@ def render_report(run: RunData, cases: list[tuple[str, list[str]]] | None = None
         parts.append(f"<tr{cls}><td>{e(text)}</td><td class=\"num\">{e(value)}</td>"
                      f"<td>{e(unit)}</td></tr>")
     parts.append("</table>")
-    reforms = run.reforms()
-    if reforms:
-        parts.append("<h2>Timeline: the reforms of this run</h2><p>Dotted lines on the figures "
-                     "below mark these days.</p><ul>")
-        parts += [f"<li>{e(text[0].upper() + text[1:])}</li>" for _, text in reforms]
-        parts.append("</ul>")
     parts.append("<h2>Figures</h2>")
     for stem, fig in run_figures(run).items():
         uri = png_data_uri(fig, dpi, compact)

@@ -121,14 +121,6 @@ def label(ax: Any, xlabel: str, ylabel: str, title: str | None = None) -> None:
         ax.set_title(title, fontsize=RC["axes.labelsize"], fontweight="bold")
 
 
-def mark_reforms(ax: Any, marks: list[tuple[int, str]]) -> None:
-    """Dotted vertical lines at the days of timeline reforms, labelled at the top of the axis."""
-    for day, text in marks:
-        ax.axvline(day, color=OKABE_ITO["grey"], linestyle=":", linewidth=1.5, zorder=0)
-        ax.text(day, 0.98, f" {text}", transform=ax.get_xaxis_transform(), rotation=90,
-                va="top", ha="left", fontsize=9, color=OKABE_ITO["grey"])
-
-
 def empty_note(ax: Any, text: str = "nothing of this kind happened in this run") -> None:
     """Write a note in the middle of an empty axis so a blank panel is never mistaken for a bug."""
     ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=14,

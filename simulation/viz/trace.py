@@ -51,9 +51,12 @@ class Case:
         return list(self.model.node_names)  # type: ignore[attr-defined]
 
 
-def rebuild(run_dir: str | Path) -> Case:
-    """Rerun a run folder's resolved scenario with the model kept; flags if it differs."""
+def rebuild(run_dir: str | Path, rerun: bool = False) -> Case:
+    """A run folder's case: read from its ``facts/`` and events when it has them (no
+    simulation), else (or with ``rerun``) by rerunning its resolved scenario with the model
+    kept, flagged if the rerun does not reproduce the folder's summary."""
     from simulation import load_scenario
+    from simulation.facts import read_facts
     from simulation.runner import run as run_scenario
 
     data = load_run(run_dir)
@@ -61,7 +64,12 @@ def rebuild(run_dir: str | Path) -> Case:
     if not scen.exists():
         raise ScenarioError("run folder has no scenario.toml; cannot rebuild the case",
                             file=str(run_dir))
-    result = run_scenario(load_scenario(scen), keep_model=True)
+    scenario = load_scenario(scen)
+    facts = Path(run_dir) / "facts"
+    if facts.is_dir() and not rerun and "until" in data.events.columns:
+        return Case(run=data, model=read_facts(facts, scenario), events=data.events,
+                    reproduced=True)
+    result = run_scenario(scenario, keep_model=True)
     keys = ("sanctions", "wrongful_sanctions", "judgments", "listings")
     reproduced = all(
         data.summary.get(k) is None or np.isnan(data.summary.get(k, np.nan)) or
@@ -237,12 +245,9 @@ def wrongful_spans(case: Case) -> pd.DataFrame:
             "agencies", "causes"]
     if w.empty:
         return pd.DataFrame(columns=cols)
-    names = case.names
-    node = w["agency"].astype(str).map({n: i for i, n in enumerate(names)}).to_numpy(np.int64)
     kinds = w["subject_kind"].astype(str).to_numpy()
     subj = w["subject"].to_numpy(np.int64)
-    spans = victim_spans(case.model, kinds, subj, node, w["record"].to_numpy(np.int64),
-                           w["day"].to_numpy(np.int64))
+    spans = victim_spans(kinds, subj, w["day"].to_numpy(), w["until"].to_numpy())
     frame = pd.DataFrame({"subject_kind": kinds, "subject": subj,
                           "agency": w["agency"].astype(str).to_numpy(),
                           "cause": w["cause"].astype(str).to_numpy()})
@@ -285,11 +290,14 @@ def _header(case: Case, kind: int, subject: int) -> str:
             f"at the end of the run: {_who(case, rep)}.")
 
 
+Item = tuple[int, int, str]  # (day, priority, text): a story line and where it goes
+
+
 def story(case: Case, kind: int, subject: int, brief: bool = False) -> list[str]:
-    """The lines of one subject's story (kind 0 = person, 1 = firm)."""
+    """The lines of one subject's story (kind 0 = person, 1 = firm), in phases: the header,
+    one line per event (judgments, payments, listings and their travel, delistings and where the
+    deletion went, appeals), sanctions, misses and rewards in runs, then the summing-up."""
     _check_subject(case, kind, subject)
-    m = case.model
-    rec = m.registry.records  # type: ignore[attr-defined]
     kind_name = "individual" if kind == PERSON else "firm"
     ev = case.events
     mine = ev[(ev["subject_kind"].astype(str) == kind_name) & (ev["subject"] == subject)]
@@ -298,77 +306,89 @@ def story(case: Case, kind: int, subject: int, brief: bool = False) -> list[str]
     if mine.empty:
         lines.append("  Nothing happened to them in this run: no judgment, listing or sanction.")
         return lines
-    items: list[tuple[int, int, int, str]] = []  # (day, priority, order, text)
-    order = 0
+    items = _event_items(case, mine, kind, subject, brief) + _check_items(case, mine, kind,
+                                                                          subject)
+    # Sorted by day, then priority, then the order the lines were made in.
+    order = sorted(range(len(items)), key=lambda i: (items[i][0], items[i][1], i))
+    lines += ["  " + items[i][2] for i in order]
+    return lines + _summing_up(case, mine, kind_name, subject)
 
-    def add(day: int, text: str, priority: int = 0) -> None:
-        nonlocal order
-        items.append((day, priority, order, text))
-        order += 1
 
+def _event_items(case: Case, mine: pd.DataFrame, kind: int, subject: int,
+                 brief: bool) -> list[Item]:
+    """One line per judgment, payment, listing, delisting and appeal (with the record's travel)."""
+    m = case.model
+    rec = m.registry.records  # type: ignore[attr-defined]
+    items: list[Item] = []
     for _, e in mine.iterrows():
         ev_kind, day = str(e["event"]), int(e["day"])
         cause, row, agency = str(e["cause"]), int(e["record"]), str(e["agency"])
         if ev_kind == "judgment":
-            add(day, f"Day {day}: a court judgment ordered them to pay a debt.")
+            items.append((day, 0, f"Day {day}: a court judgment ordered them to pay a debt."))
         elif ev_kind == "compliance":
-            add(day, f"Day {day}: paid the debt " + ("on time." if cause == "on_time"
-                                                      else "after being listed."))
+            items.append((day, 0, f"Day {day}: paid the debt " + (
+                "on time." if cause == "on_time" else "after being listed.")))
         elif ev_kind == "listing":
             list_name = m.registry.list_names[int(rec.list_id[row])]  # type: ignore[attr-defined]
-            text = (f"Day {day}: listed on the {list_name.replace('_', ' ')} by {agency} as "
-                    f"record #{row} (reason: {LISTING_REASONS.get(cause, cause)}); "
-                    f"{_entered_id_text(case, row)}.")
-            add(day, text)
-            for t in _travel(case, row, brief):
-                add(day, f"    {t}")
+            items.append((day, 0, f"Day {day}: listed on the {list_name.replace('_', ' ')} by "
+                                  f"{agency} as record #{row} (reason: "
+                                  f"{LISTING_REASONS.get(cause, cause)}); "
+                                  f"{_entered_id_text(case, row)}."))
+            items += [(day, 0, f"    {t}") for t in _travel(case, row, brief)]
         elif ev_kind == "delisting":
-            add(day, f"Day {day}: record #{row} deleted at source "
-                     f"({DELIST_REASONS.get(cause, cause)}).", 1)
-            for t in _deletion_travel(case, row, subject, kind):
-                add(day, f"    {t}", 1)
+            items.append((day, 1, f"Day {day}: record #{row} deleted at source "
+                                  f"({DELIST_REASONS.get(cause, cause)})."))
+            items += [(day, 1, f"    {t}") for t in _deletion_travel(case, row, subject, kind)]
         elif ev_kind == "appeal_filed":
-            add(day, f"Day {day}: objected to {agency}'s sanction on record #{row} "
-                     f"(it was {cause_label(cause)}).", 3)
+            items.append((day, 3, f"Day {day}: objected to {agency}'s sanction on record #{row} "
+                                  f"(it was {cause_label(cause)})."))
         elif ev_kind == "appeal_decided":
-            if cause == "appeal_upheld":
-                what = decision_text(case.model, subject, kind, row, agency, day)
-                add(day, f"Day {day}: appeal upheld — {what}.", 3)
-            else:
-                add(day, f"Day {day}: appeal rejected; the sanction stands.", 3)
-    sanctions = mine[mine["event"].astype(str) == "sanction"]
+            what = (f"appeal upheld — {decision_text(m, subject, kind, row, agency, day)}."
+                    if cause == "appeal_upheld" else "appeal rejected; the sanction stands.")
+            items.append((day, 3, f"Day {day}: {what}"))
+    return items
+
+
+def _check_items(case: Case, mine: pd.DataFrame, kind: int, subject: int) -> list[Item]:
+    """Sanctions and misses in runs of the same agency, record and cause; rewards in one line."""
+    items: list[Item] = []
+    event = mine["event"].astype(str)
+    sanctions = mine[event == "sanction"]
     for (agency, row, match, cause), g in _runs(sanctions, ["agency", "record", "match", "cause"]):
         verdict = "correct" if cause == "correct" else f"WRONGFUL: {cause_label(cause)}"
-        add(int(g["day"].min()), f"{_days_text(g)}: {agency} denied service {_times(len(g))} — "
-                                 f"{_sanction_text(case, subject, kind, int(row), str(match))} — "
-                                 f"{verdict}.", 2)
-    misses = mine[mine["event"].astype(str) == "miss"]
+        items.append((int(g["day"].min()), 2,
+                      f"{_days_text(g)}: {agency} denied service {_times(len(g))} — "
+                      f"{_sanction_text(case, subject, kind, int(row), str(match))} — {verdict}."))
+    misses = mine[event == "miss"]
     for (agency, cause), g in _runs(misses, ["agency", "cause"]):
-        add(int(g["day"].min()), f"{_days_text(g)}: got through {agency}'s check {_times(len(g))} "
-                                 f"although rightly listed ({cause_label(cause)}).", 2)
-    rewards = mine[mine["event"].astype(str) == "reward"]
+        items.append((int(g["day"].min()), 2,
+                      f"{_days_text(g)}: got through {agency}'s check {_times(len(g))} "
+                      f"although rightly listed ({cause_label(cause)})."))
+    rewards = mine[event == "reward"]
     if len(rewards):
         bad = rewards[rewards["cause"].astype(str) != "eligible"]
-        add(int(rewards["day"].min()), f"{_days_text(rewards)}: received {len(rewards)} redlist "
-                                       f"reward(s)" + (f", {len(bad)} of them while ineligible."
-                                                       if len(bad) else "."))
-    first, last = int(mine["day"].min()), int(mine["day"].max())
-    for day, text in case.run.reforms():  # the timeline's reforms while their story ran
-        if first <= day <= last:
-            add(day, f"Policy change: {text[0].upper()}{text[1:]}.", -1)
-    items.sort()
-    lines += ["  " + text for _, _, _, text in items]
+        items.append((int(rewards["day"].min()), 2,
+                      f"{_days_text(rewards)}: received {len(rewards)} redlist reward(s)" +
+                      (f", {len(bad)} of them while ineligible." if len(bad) else ".")))
+    return items
+
+
+def _summing_up(case: Case, mine: pd.DataFrame, kind_name: str, subject: int) -> list[str]:
+    """The last line: how often and how long they were wrongly sanctioned, or that every
+    sanction was right."""
     spans = wrongful_spans(case)
     me = spans[(spans["subject_kind"] == kind_name) & (spans["subject"] == subject)]
     if len(me):
         r = me.iloc[0]
-        lines.append(f"  In all: wrongly sanctioned {_times(int(r['wrongful_sanctions']))} by "
-                     f"{r['agencies']} ({r['causes'].replace('_', ' ')}); wrongly exposed from day "
-                     f"{int(r['first_day'])} to day {int(r['end_day'])} ({int(r['span_days'])} days"
-                     f"{', to the end of the run' if int(r['end_day']) >= m.days else ''}).")  # type: ignore
-    elif len(sanctions):
-        lines.append(f"  In all: sanctioned {_times(len(sanctions))}, every time rightly.")
-    return lines
+        to_end = ", to the end of the run" if int(r["end_day"]) >= case.model.days else ""  # type: ignore[attr-defined]
+        return [f"  In all: wrongly sanctioned {_times(int(r['wrongful_sanctions']))} by "
+                f"{r['agencies']} ({r['causes'].replace('_', ' ')}); wrongly exposed from day "
+                f"{int(r['first_day'])} to day {int(r['end_day'])} ({int(r['span_days'])} days"
+                f"{to_end})."]
+    sanctions = int((mine["event"].astype(str) == "sanction").sum())
+    if sanctions:
+        return [f"  In all: sanctioned {_times(sanctions)}, every time rightly."]
+    return []
 
 
 def trace_text(run_dir: str | Path, person: int | None = None, firm: int | None = None,
@@ -377,6 +397,11 @@ def trace_text(run_dir: str | Path, person: int | None = None, firm: int | None 
     if sum(x is not None for x in (person, firm, worst)) != 1:
         raise ScenarioError("give exactly one of --person, --firm or --worst")
     case = case or rebuild(run_dir)
+    kind, subject = (PERSON, person) if person is not None else (FIRM, firm)
+    if subject is not None and hasattr(case.model, "knows"):
+        _check_subject(case, kind, int(subject))
+        if not case.model.knows(kind, int(subject)):
+            case = rebuild(run_dir, rerun=True)  # no event or record involves them: rerun
     out: list[str] = []
     if not case.reproduced:
         out.append("note: rerunning this folder's scenario did not reproduce its summary "

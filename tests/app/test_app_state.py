@@ -183,10 +183,10 @@ def test_one_narrator_tells_remedy_exemption_and_deletion_apart(year):
 
 def test_app_compliance_is_the_command_lines(year):
     """Same numbers, same names: the app's compliance rates are run's summary's."""
-    from simulation.metrics import summarise
+    from simulation.metrics import summarise, tables_of
     from simulation.viz.app_state import compliance_rates
 
-    summary = summarise(year.a.model)
+    summary = summarise(tables_of(year.a.model))
     rate, on_time = compliance_rates(year.a)
     assert rate == pytest.approx(summary["compliance_rate"], abs=1e-12)
     assert on_time == pytest.approx(summary["on_time_compliance_rate"], abs=1e-12)

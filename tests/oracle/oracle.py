@@ -69,7 +69,46 @@ def check_run(events: pd.DataFrame, truth: dict[str, pd.DataFrame]) -> Report:
             report.disagreements.append(f"{len(got)} events where the oracle expects none")
         return report
     report.disagreements += _compare(exp, got, world.cause_bits)
+    report.disagreements += _until(world, events, truth)
     return report
+
+
+def _until(world: World, events: pd.DataFrame, truth: dict[str, pd.DataFrame]) -> list[str]:
+    """Each sanction's ``until``: the first day its record was gone from the agency's copy
+    (deleted there, or its term over where the copy expires records locally), or an exemption
+    of the subject from it held there or everywhere, or the run had ended."""
+    if "until" not in events:
+        return ["events have no 'until' column"]
+    days = int(truth["run"]["days_simulated"].iloc[0])
+    nodes = truth["nodes"]
+    node_of = dict(zip(nodes["name"], nodes["node"], strict=True))
+    s = events[events["event"] == "sanction"].reset_index()
+    s["node"] = s["agency"].astype(str).map(node_of).astype("int64")
+    s = s.merge(truth["copies"][["node", "record", "deleted_day"]], on=["node", "record"],
+                how="left")
+    ex = truth["exemptions"]
+    everywhere = len(nodes)
+    first = []
+    for target in ("node", "everywhere"):
+        key = s[["index", "record", "subject"]].assign(
+            target=s["node"] if target == "node" else everywhere)
+        hit = key.merge(ex, on=["record", "subject", "target"])
+        first.append(hit.groupby("index")["day"].min())
+    exempt_day = pd.concat(first, axis=1).min(axis=1) if first else pd.Series(dtype=float)
+    expect = np.minimum(s["deleted_day"].to_numpy(dtype=np.int64), days)
+    rec = world.records.reindex(s["record"])
+    for node, rows in s.groupby("node").groups.items():
+        at = s.index.get_indexer(rows)
+        local = world._expires(rec.iloc[at].reset_index(drop=True), int(node)).to_numpy()
+        expiry = rec["expiry_day"].to_numpy(dtype=np.int64)[at]
+        expect[at] = np.where(local, np.minimum(expect[at], expiry), expect[at])
+    ex_day = s["index"].map(exempt_day).fillna(np.inf).to_numpy()
+    expect = np.minimum(expect, ex_day).astype(np.int64)
+    bad = s[expect != s["until"].to_numpy()]
+    return [f"sanction event {r['index']} (day {r['day']}, {r['agency']}, record {r['record']}):"
+            f" until {r['until']}, oracle {e}"
+            for (_, r), e in zip(bad.head(20).iterrows(), expect[expect != s['until']][:20],
+                                 strict=False)]
 
 
 class World:

@@ -134,3 +134,21 @@ def test_oracle_agrees_on_shipped_scenario(path, tmp_path):
     report = check_run(events, truth)
     assert report.sanctions > 0 and report.checks > 10000
     assert report.disagreements == [], report.disagreements[:10]
+
+
+def test_oracle_sees_a_wrong_until_and_the_summary_sums_the_events_spans():
+    """``until`` is checked (a one-day shift is caught), and ``wrongful_sanction_days`` is what
+    a reader of events.parquet gets: per victim, last ``until`` minus first wrongful day."""
+    result = run(SHIPPED[0], days=150, overrides={"population.individuals": 20000}, truth=True)
+    ev = result.events
+    assert check_run(ev, result.truth).disagreements == []
+    wrong = ev[ev["wrongful"]]
+    assert len(wrong) > 10
+    spans = wrong.groupby(["subject_kind", "subject"], observed=True).agg(
+        first=("day", "min"), last=("until", "max"))
+    days = (spans["last"] - spans["first"]).clip(lower=1).sum()
+    assert result.summary["wrongful_sanction_days"] == days
+    shifted = ev.copy()
+    shifted.loc[wrong.index[0], "until"] += 1
+    found = check_run(shifted, result.truth).disagreements
+    assert len(found) == 1 and "until" in found[0]
